@@ -1,0 +1,81 @@
+//! The core's error type. Every variant has a stable code (for the desktop app and scripts) and a
+//! message an owner can act on; none carries a secret.
+
+use std::path::PathBuf;
+
+use crate::catalog::ValueError;
+use crate::crypto::CryptoError;
+use crate::interests::InterestId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no vault at {0}; create one with `butler init`")]
+    NoVault(PathBuf),
+    #[error("a vault already exists at {0}; it was left untouched")]
+    AlreadyExists(PathBuf),
+    #[error("{0} is not a Butler vault")]
+    NotAVault(PathBuf),
+    #[error("the vault file is damaged ({0}); it was left as it is: restore it from a backup or an export")]
+    Damaged(String),
+    #[error("the vault was written by a newer Butler (schema {found}; this one knows up to {known})")]
+    NewerSchema { found: i64, known: i64 },
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("too many wrong passphrases: the next attempt is possible in {0} s")]
+    Throttled(u64),
+    #[error("the passphrase is too short: use at least {0} characters")]
+    WeakPassphrase(usize),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Invalid(#[from] ValueError),
+    #[error("no interest with id {0}")]
+    NoSuchInterest(InterestId),
+    #[error("the vault already holds a profile; import with --replace to overwrite it")]
+    ProfileNotEmpty,
+    #[error("export file: {0}")]
+    Export(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("database: {0}")]
+    Database(rusqlite::Error),
+}
+
+impl Error {
+    /// A stable, machine-readable code for the error's kind.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NoVault(_) => "no_vault",
+            Error::AlreadyExists(_) => "already_exists",
+            Error::NotAVault(_) => "not_a_vault",
+            Error::Damaged(_) => "damaged",
+            Error::NewerSchema { .. } => "newer_schema",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::Throttled(_) => "throttled",
+            Error::WeakPassphrase(_) => "weak_passphrase",
+            Error::Crypto(CryptoError::Tampered(_)) => "tampered",
+            Error::Crypto(CryptoError::KdfBelowFloor(_) | CryptoError::KdfTooCostly(_)) => {
+                "kdf_parameters"
+            }
+            Error::Crypto(_) => "crypto",
+            Error::Invalid(_) => "invalid_value",
+            Error::NoSuchInterest(_) => "not_found",
+            Error::ProfileNotEmpty => "profile_not_empty",
+            Error::Export(_) => "export_file",
+            Error::Io(_) => "io",
+            Error::Database(_) => "database",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+        match e.sqlite_error_code() {
+            Some(DatabaseCorrupt | NotADatabase) => Error::Damaged(e.to_string()),
+            _ => Error::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

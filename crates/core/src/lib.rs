@@ -1,0 +1,27 @@
+//! Butler's core: the owner's encrypted vault and everything kept in it.
+//!
+//! The core knows nothing of windows, HTTP or terminals. The three doors onto it (the desktop
+//! app, the brand API and the `butler` command line) all call the same facade, [`Vault`], and
+//! none of them touches SQL.
+//!
+//! - [`vault`]: the SQLite file, its header, unlocking, migrations and the passphrase change.
+//! - [`crypto`]: Argon2id, the wrapped data key, sealing values for their place, blind indexes.
+//! - [`catalog`]: the field catalog shared with brands, and value validation.
+//! - [`profile`], [`interests`], [`prefs`], [`taxonomy`]: what the owner keeps in the vault.
+//! - [`export`]: sealed and plaintext exports, and import.
+
+pub mod catalog;
+pub mod crypto;
+pub mod error;
+pub mod export;
+pub mod interests;
+pub mod prefs;
+pub mod profile;
+pub mod taxonomy;
+pub mod vault;
+
+pub use catalog::{Field, FieldValue, Mode, Sensitivity};
+pub use crypto::KdfParams;
+pub use error::{Error, Result};
+pub use profile::Profile;
+pub use vault::Vault;

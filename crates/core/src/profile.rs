@@ -1,0 +1,394 @@
+//! The owner's profile as stored in the vault: simple fields, offer preferences and interests.
+//!
+//! A field's row is found by a blind index (a keyed hash of the field's name), so the file does
+//! not even show which fields are set. Each value is sealed for its place; reading a value that
+//! was altered, or moved from another row, fails with an error naming the field.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{DecisionStyle, Field, FieldValue, ValueError};
+use crate::crypto::{CryptoError, Place, Slot};
+use crate::error::{Error, Result};
+use crate::interests::{Interest, InterestId, NewInterest, State, check_weight};
+use crate::prefs::OfferPreferences;
+use crate::vault::Vault;
+
+const FIELD_TABLE: &str = "profile_field";
+const INTEREST_TABLE: &str = "interest";
+
+/// How a field's value is kept inside its sealed record.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Stored {
+    Date(Date),
+    Text(String),
+    Count(u8),
+    Ages(Vec<u8>),
+    Style(DecisionStyle),
+    OfferPreferences(OfferPreferences),
+}
+
+/// The sealed record of a field row: its name travels with the value, so a row is self-describing
+/// once opened.
+#[derive(Debug, Serialize, Deserialize)]
+struct FieldRecord {
+    field: String,
+    value: Stored,
+}
+
+impl From<&FieldValue> for Stored {
+    fn from(v: &FieldValue) -> Self {
+        match v {
+            FieldValue::Date(d) => Stored::Date(*d),
+            FieldValue::Text(s) => Stored::Text(s.clone()),
+            FieldValue::Count(n) => Stored::Count(*n),
+            FieldValue::Ages(a) => Stored::Ages(a.clone()),
+            FieldValue::Style(s) => Stored::Style(*s),
+        }
+    }
+}
+
+/// The whole profile as read from the vault.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    pub fields: BTreeMap<Field, FieldValue>,
+    pub offer_preferences: Option<OfferPreferences>,
+    pub interests: Vec<Interest>,
+}
+
+impl Profile {
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.offer_preferences.is_none() && self.interests.is_empty()
+    }
+}
+
+fn field_place(slot: &Slot) -> Place {
+    Place::new(FIELD_TABLE, hex::encode(slot), "value")
+}
+
+fn interest_place(id: InterestId) -> Place {
+    Place::new(INTEREST_TABLE, id.0.to_string(), "record")
+}
+
+fn tampered_field(field: Field) -> Error {
+    Error::Crypto(CryptoError::Tampered(Place::new(FIELD_TABLE, field.name(), "value")))
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(place: &Place, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::Damaged(format!("the record at {place} does not decode: {e}")))
+}
+
+impl Vault {
+    fn field_slot(&self, field: Field) -> Slot {
+        self.keys.slot("field", field.name())
+    }
+
+    fn write_field(&self, field: Field, value: Stored) -> Result<()> {
+        let slot = self.field_slot(field);
+        let record = FieldRecord { field: field.name().into(), value };
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&record).expect("records serialize"));
+        let sealed = self.seal(&field_place(&slot), &json)?;
+        self.conn.execute(
+            "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)
+             ON CONFLICT (slot) DO UPDATE SET value = excluded.value",
+            params![slot.as_slice(), sealed],
+        )?;
+        Ok(())
+    }
+
+    fn read_field(&self, field: Field) -> Result<Option<Stored>> {
+        let slot = self.field_slot(field);
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM profile_field WHERE slot = ?1", [slot.as_slice()], |r| r.get(0))
+            .optional()?;
+        let Some(sealed) = sealed else { return Ok(None) };
+        let place = field_place(&slot);
+        let plain = self.open_sealed(&place, &sealed).map_err(|_| tampered_field(field))?;
+        let record: FieldRecord = decode(&place, &plain)?;
+        if record.field != field.name() {
+            return Err(tampered_field(field));
+        }
+        Ok(Some(record.value))
+    }
+
+    /// Sets a simple field to a validated value.
+    pub fn set_field(&self, field: Field, value: &FieldValue) -> Result<()> {
+        if !field.is_simple() {
+            return Err(field.parse("").unwrap_err().into());
+        }
+        // Values are only built by `Field::parse`; make sure this one belongs to this field.
+        field.from_json(&value.to_json())?;
+        self.write_field(field, value.into())
+    }
+
+    /// Removes a field's value. Returns whether there was one.
+    pub fn unset_field(&self, field: Field) -> Result<bool> {
+        let slot = self.field_slot(field);
+        Ok(self.conn.execute("DELETE FROM profile_field WHERE slot = ?1", [slot.as_slice()])? > 0)
+    }
+
+    /// The value of a simple field, if set.
+    pub fn field(&self, field: Field) -> Result<Option<FieldValue>> {
+        Ok(match self.read_field(field)? {
+            None => None,
+            Some(Stored::Date(d)) => Some(FieldValue::Date(d)),
+            Some(Stored::Text(s)) => Some(FieldValue::Text(s)),
+            Some(Stored::Count(n)) => Some(FieldValue::Count(n)),
+            Some(Stored::Ages(a)) => Some(FieldValue::Ages(a)),
+            Some(Stored::Style(s)) => Some(FieldValue::Style(s)),
+            Some(Stored::OfferPreferences(_)) => return Err(tampered_field(field)),
+        })
+    }
+
+    /// The offer preferences, or the defaults if the owner never set any.
+    pub fn offer_preferences(&self) -> Result<OfferPreferences> {
+        Ok(self.stored_offer_preferences()?.unwrap_or_default())
+    }
+
+    fn stored_offer_preferences(&self) -> Result<Option<OfferPreferences>> {
+        match self.read_field(Field::OfferPreferences)? {
+            None => Ok(None),
+            Some(Stored::OfferPreferences(p)) => Ok(Some(p)),
+            Some(_) => Err(tampered_field(Field::OfferPreferences)),
+        }
+    }
+
+    pub fn set_offer_preferences(&self, prefs: &OfferPreferences) -> Result<()> {
+        prefs.validate()?;
+        self.write_field(Field::OfferPreferences, Stored::OfferPreferences(prefs.clone()))
+    }
+
+    /// The whole profile. Every row is opened, so a tampered row anywhere is reported.
+    pub fn profile(&self) -> Result<Profile> {
+        let mut fields = BTreeMap::new();
+        let rows: i64 = self.conn.query_row("SELECT count(*) FROM profile_field", [], |r| r.get(0))?;
+        let mut seen = 0;
+        for field in Field::ALL.into_iter().filter(|f| f.is_simple()) {
+            if let Some(v) = self.field(field)? {
+                fields.insert(field, v);
+                seen += 1;
+            }
+        }
+        let offer_preferences = self.stored_offer_preferences()?;
+        seen += i64::from(offer_preferences.is_some());
+        if seen != rows {
+            return Err(Error::Damaged(format!(
+                "{} profile row(s) belong to no field of the catalog",
+                rows - seen
+            )));
+        }
+        Ok(Profile { fields, offer_preferences, interests: self.interests()? })
+    }
+
+    /// Every interest, in the order they were added.
+    pub fn interests(&self) -> Result<Vec<Interest>> {
+        let mut stmt = self.conn.prepare("SELECT id, record FROM interest ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((InterestId(r.get(0)?), r.get::<_, Vec<u8>>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sealed) = row?;
+            out.push(self.open_interest(id, &sealed)?);
+        }
+        Ok(out)
+    }
+
+    fn open_interest(&self, id: InterestId, sealed: &[u8]) -> Result<Interest> {
+        let place = interest_place(id);
+        let plain = self.open_sealed(&place, sealed)?;
+        let interest: Interest = decode(&place, &plain)?;
+        if interest.id != id {
+            return Err(CryptoError::Tampered(place).into());
+        }
+        Ok(interest)
+    }
+
+    /// One interest by id.
+    pub fn interest(&self, id: InterestId) -> Result<Interest> {
+        let sealed: Vec<u8> = self
+            .conn
+            .query_row("SELECT record FROM interest WHERE id = ?1", [id.0], |r| r.get(0))
+            .optional()?
+            .ok_or(Error::NoSuchInterest(id))?;
+        self.open_interest(id, &sealed)
+    }
+
+    fn write_interest(&self, interest: &Interest) -> Result<()> {
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(interest).expect("interests serialize"));
+        let sealed = self.seal(&interest_place(interest.id), &json)?;
+        self.conn.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![interest.id.0, sealed])?;
+        Ok(())
+    }
+
+    /// Adds an interest. The id is the row's, and the record is sealed for that row.
+    pub fn add_interest(&mut self, new: NewInterest, today: Date) -> Result<Interest> {
+        let weight = check_weight(new.weight)?;
+        let tx = self.conn.transaction()?;
+        tx.execute("INSERT INTO interest (record) VALUES (x'')", [])?;
+        let id = InterestId(tx.last_insert_rowid());
+        tx.commit()?;
+        let interest = Interest {
+            id,
+            subject: new.subject,
+            weight,
+            source: new.source,
+            state: State::Active,
+            expires: new.expires,
+            one_off: new.one_off,
+            added: today,
+        };
+        interest.validate()?;
+        if let Err(e) = self.write_interest(&interest) {
+            let _ = self.conn.execute("DELETE FROM interest WHERE id = ?1", [id.0]);
+            return Err(e);
+        }
+        Ok(interest)
+    }
+
+    /// Changes an interest; the change is checked before it is kept.
+    pub fn update_interest(
+        &self,
+        id: InterestId,
+        change: impl FnOnce(&mut Interest) -> Result<(), ValueError>,
+    ) -> Result<Interest> {
+        let mut interest = self.interest(id)?;
+        change(&mut interest)?;
+        interest.validate()?;
+        self.write_interest(&interest)?;
+        Ok(interest)
+    }
+
+    pub fn remove_interest(&self, id: InterestId) -> Result<()> {
+        if self.conn.execute("DELETE FROM interest WHERE id = ?1", [id.0])? == 0 {
+            return Err(Error::NoSuchInterest(id));
+        }
+        Ok(())
+    }
+
+    /// Replaces the profile with `profile` in one transaction: all of it or none of it.
+    pub(crate) fn replace_profile(&mut self, profile: &Profile) -> Result<()> {
+        // Seal everything first, then write, so that a failure cannot leave half a profile.
+        let mut field_rows = Vec::new();
+        for (field, value) in &profile.fields {
+            field.from_json(&value.to_json())?;
+            field_rows.push((*field, Stored::from(value)));
+        }
+        if let Some(prefs) = &profile.offer_preferences {
+            prefs.validate()?;
+            field_rows.push((Field::OfferPreferences, Stored::OfferPreferences(prefs.clone())));
+        }
+        let mut sealed_fields = Vec::new();
+        for (field, value) in field_rows {
+            let slot = self.field_slot(field);
+            let record = FieldRecord { field: field.name().into(), value };
+            let json = zeroize::Zeroizing::new(serde_json::to_vec(&record).expect("records serialize"));
+            sealed_fields.push((slot, self.seal(&field_place(&slot), &json)?));
+        }
+        for interest in &profile.interests {
+            interest.validate()?;
+        }
+
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM profile_field", [])?;
+        tx.execute("DELETE FROM interest", [])?;
+        for (slot, sealed) in &sealed_fields {
+            tx.execute("INSERT INTO profile_field (slot, value) VALUES (?1, ?2)", params![slot.as_slice(), sealed])?;
+        }
+        for interest in &profile.interests {
+            tx.execute("INSERT INTO interest (record) VALUES (x'')", [])?;
+            let mut stored = interest.clone();
+            stored.id = InterestId(tx.last_insert_rowid());
+            let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("interests serialize"));
+            let sealed = self.keys.seal(&interest_place(stored.id), &json)?;
+            tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![stored.id.0, sealed])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::KdfParams;
+    use crate::interests::Subject;
+    use jiff::civil::date;
+    use secrecy::SecretString;
+
+    fn vault() -> (tempfile::TempDir, Vault) {
+        let dir = tempfile::tempdir().unwrap();
+        let v = Vault::create(&dir.path().join("v"), &SecretString::from("passphrase!"), KdfParams::FLOOR).unwrap();
+        (dir, v)
+    }
+
+    #[test]
+    fn fields_round_trip_and_unset() {
+        let (_d, v) = vault();
+        let bd = Field::BirthDate.parse("1984-03-09").unwrap();
+        v.set_field(Field::BirthDate, &bd).unwrap();
+        assert_eq!(v.field(Field::BirthDate).unwrap(), Some(bd));
+        assert!(v.unset_field(Field::BirthDate).unwrap());
+        assert!(!v.unset_field(Field::BirthDate).unwrap());
+        assert_eq!(v.field(Field::BirthDate).unwrap(), None);
+    }
+
+    #[test]
+    fn a_value_of_another_field_is_refused() {
+        let (_d, v) = vault();
+        let style = Field::ShoppingDecisionStyle.parse("quick").unwrap();
+        assert!(v.set_field(Field::BirthDate, &style).is_err());
+        assert!(v.set_field(Field::Interests, &style).is_err());
+        assert!(v.profile().unwrap().is_empty());
+    }
+
+    #[test]
+    fn swapped_field_rows_are_detected() {
+        let (_d, v) = vault();
+        v.set_field(Field::HomeCity, &Field::HomeCity.parse("Lyon").unwrap()).unwrap();
+        v.set_field(Field::Gender, &Field::Gender.parse("woman").unwrap()).unwrap();
+        // Copy the city's ciphertext over the gender's row.
+        let city = v.field_slot(Field::HomeCity);
+        let gender = v.field_slot(Field::Gender);
+        v.conn
+            .execute(
+                "UPDATE profile_field SET value = (SELECT value FROM profile_field WHERE slot = ?1) WHERE slot = ?2",
+                params![city.as_slice(), gender.as_slice()],
+            )
+            .unwrap();
+        let err = v.field(Field::Gender).unwrap_err();
+        assert_eq!(err.code(), "tampered");
+        assert!(err.to_string().contains("gender"), "{err}");
+        assert!(v.field(Field::HomeCity).is_ok());
+    }
+
+    #[test]
+    fn interests_lifecycle_and_prefs() {
+        let (_d, mut v) = vault();
+        let today = date(2026, 5, 1);
+        let a = v.add_interest(NewInterest::stated(Subject::topic(4).unwrap()), today).unwrap();
+        let b = v.add_interest(NewInterest::stated(Subject::text("tricycles").unwrap()), today).unwrap();
+        v.update_interest(b.id, |i| {
+            i.one_off = true;
+            Ok(())
+        })
+        .unwrap();
+        let active: Vec<_> = v.interests().unwrap().into_iter().filter(|i| i.is_active(today)).collect();
+        assert_eq!(active.len(), 1);
+        assert_eq!(active[0].id, a.id);
+        assert!(v.update_interest(a.id, |i| { i.weight = 2.0; Ok(()) }).is_err());
+        assert_eq!(v.interest(a.id).unwrap().weight, 0.5, "a refused change keeps nothing");
+        v.remove_interest(a.id).unwrap();
+        assert!(matches!(v.remove_interest(a.id), Err(Error::NoSuchInterest(_))));
+
+        let mut p = v.offer_preferences().unwrap();
+        p.set("channels", "email,butler-inbox").unwrap();
+        v.set_offer_preferences(&p).unwrap();
+        assert_eq!(v.offer_preferences().unwrap(), p);
+        assert_eq!(v.profile().unwrap().offer_preferences, Some(p));
+    }
+}

@@ -1,0 +1,429 @@
+//! The vault: one SQLite file holding the owner's data, sealed under a random data key that is
+//! itself wrapped by a key derived from the passphrase.
+//!
+//! Opening a vault reads only: a wrong passphrase changes nothing in the file. Migrations run
+//! after a successful unlock. Writes go through SQLite transactions in WAL mode with
+//! `synchronous=FULL`, so a committed change survives a crash or a power cut, and the passphrase
+//! change (one `UPDATE` of the header row) is atomic.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{fmt, fs};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::crypto::{self, KdfParams, Place, SALT_LEN, SecretKey, VaultKeys};
+use crate::error::{Error, Result};
+
+/// SQLite `application_id` of a Butler vault ("BTLR").
+const APPLICATION_ID: i64 = 0x4254_4c52;
+/// Layout version of the header row and of the wrapped key's associated data.
+const HEADER_FORMAT: u32 = 1;
+/// The shortest passphrase `init` and `passwd` accept.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+/// How long a connection waits for another writer (the server, another command) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts the ones applied.
+/// Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: the header, the profile's simple fields and the interests.
+    "CREATE TABLE vault_header (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        format INTEGER NOT NULL,
+        vault_id BLOB NOT NULL CHECK (length(vault_id) = 16),
+        kdf TEXT NOT NULL,
+        kdf_m_cost_kib INTEGER NOT NULL,
+        kdf_t_cost INTEGER NOT NULL,
+        kdf_p_cost INTEGER NOT NULL,
+        kdf_salt BLOB NOT NULL,
+        wrapped_key BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE profile_field (
+        slot BLOB PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE interest (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record BLOB NOT NULL
+    ) STRICT;",
+];
+
+/// The file name of the vault inside its data folder.
+pub const VAULT_FILE: &str = "butler.vault";
+
+/// The platform's data folder for Butler (for example `~/.local/share/butler` on Linux).
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Butler", "butler").map(|d| d.data_dir().to_path_buf())
+}
+
+/// The vault header: everything needed to turn a passphrase into the data key.
+#[derive(Debug, Clone)]
+struct Header {
+    vault_id: [u8; 16],
+    kdf: KdfParams,
+    salt: Vec<u8>,
+    wrapped_key: Vec<u8>,
+}
+
+impl Header {
+    /// The associated data of the wrapped key: the vault's identity and KDF parameters, so that
+    /// editing any of them makes the unwrap fail.
+    fn associated_data(vault_id: &[u8], kdf: KdfParams, salt: &[u8]) -> Vec<u8> {
+        let mut aad = b"butler.vault.header".to_vec();
+        aad.extend_from_slice(&HEADER_FORMAT.to_be_bytes());
+        aad.extend_from_slice(vault_id);
+        aad.extend_from_slice(b"argon2id-v19");
+        for n in [kdf.m_cost_kib, kdf.t_cost, kdf.p_cost] {
+            aad.extend_from_slice(&n.to_be_bytes());
+        }
+        aad.extend_from_slice(&(salt.len() as u32).to_be_bytes());
+        aad.extend_from_slice(salt);
+        aad
+    }
+
+    fn read(conn: &Connection) -> Result<Self> {
+        let row = conn
+            .query_row(
+                "SELECT format, vault_id, kdf, kdf_m_cost_kib, kdf_t_cost, kdf_p_cost, kdf_salt, wrapped_key
+                 FROM vault_header WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, String>(2)?,
+                        [r.get::<_, i64>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?],
+                        r.get::<_, Vec<u8>>(6)?,
+                        r.get::<_, Vec<u8>>(7)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| Error::Damaged("the vault header is missing".into()))?;
+        let (format, vault_id, kdf, [m, t, p], salt, wrapped_key) = row;
+        if format != i64::from(HEADER_FORMAT) || kdf != "argon2id-v19" {
+            return Err(Error::Damaged(format!("unknown header format {format} / {kdf}")));
+        }
+        let num = |n: i64| u32::try_from(n).map_err(|_| Error::Damaged("a KDF parameter is out of range".into()));
+        let kdf = KdfParams { m_cost_kib: num(m)?, t_cost: num(t)?, p_cost: num(p)? };
+        let vault_id = vault_id
+            .try_into()
+            .map_err(|_| Error::Damaged("the vault id has the wrong length".into()))?;
+        Ok(Self { vault_id, kdf, salt, wrapped_key })
+    }
+
+    fn write(&self, conn: &Connection) -> Result<()> {
+        conn.execute(
+            "INSERT INTO vault_header (id, format, vault_id, kdf, kdf_m_cost_kib, kdf_t_cost, kdf_p_cost, kdf_salt, wrapped_key)
+             VALUES (1, ?1, ?2, 'argon2id-v19', ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET
+               kdf_m_cost_kib = excluded.kdf_m_cost_kib, kdf_t_cost = excluded.kdf_t_cost,
+               kdf_p_cost = excluded.kdf_p_cost, kdf_salt = excluded.kdf_salt,
+               wrapped_key = excluded.wrapped_key",
+            params![
+                HEADER_FORMAT,
+                self.vault_id,
+                self.kdf.m_cost_kib,
+                self.kdf.t_cost,
+                self.kdf.p_cost,
+                self.salt,
+                self.wrapped_key
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A new header wrapping `data_key` under `passphrase`.
+    fn seal(vault_id: [u8; 16], kdf: KdfParams, passphrase: &SecretString, data_key: &SecretKey) -> Result<Self> {
+        let salt = crypto::random_bytes::<SALT_LEN>()?.to_vec();
+        let kek = crypto::derive_kek(passphrase, &salt, kdf)?;
+        let wrapped_key = crypto::wrap_key(&kek, data_key, &Self::associated_data(&vault_id, kdf, &salt))?;
+        Ok(Self { vault_id, kdf, salt, wrapped_key })
+    }
+}
+
+/// An unlocked vault. The keys live as long as it does and are zeroized when it is dropped
+/// (locking is dropping).
+pub struct Vault {
+    pub(crate) conn: Connection,
+    pub(crate) keys: VaultKeys,
+    data_key: SecretKey,
+    vault_id: [u8; 16],
+    kdf: KdfParams,
+    path: PathBuf,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault").field("path", &self.path).field("kdf", &self.kdf).finish_non_exhaustive()
+    }
+}
+
+fn check_passphrase(passphrase: &SecretString) -> Result<()> {
+    if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::WeakPassphrase(MIN_PASSPHRASE_CHARS));
+    }
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Damaged(format!("the vault cannot use write-ahead logging (got {mode})")));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let known = MIGRATIONS.len() as i64;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > known {
+        return Err(Error::NewerSchema { found: version, known });
+    }
+    for sql in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    if version < known {
+        tx.pragma_update(None, "user_version", known)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn fsync_dir(dir: &Path) -> Result<()> {
+    fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+impl Vault {
+    /// Creates a new vault at `path`. The file appears whole or not at all: it is built under a
+    /// temporary name and renamed into place.
+    pub fn create(path: &Path, passphrase: &SecretString, kdf: KdfParams) -> Result<Self> {
+        check_passphrase(passphrase)?;
+        let kdf = kdf.check()?;
+        if path.exists() {
+            return Err(Error::AlreadyExists(path.to_path_buf()));
+        }
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(dir)?;
+        let data_key = SecretKey::generate()?;
+        let vault_id = crypto::random_bytes::<16>()?;
+        let header = Header::seal(vault_id, kdf, passphrase, &data_key)?;
+
+        let tmp = dir.join(format!(".{VAULT_FILE}.creating-{}", hex::encode(crypto::random_bytes::<4>()?)));
+        let built = (|| -> Result<()> {
+            let mut conn = Connection::open(&tmp)?;
+            configure(&conn)?;
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+            migrate(&mut conn)?;
+            header.write(&conn)?;
+            // Closing checkpoints the write-ahead log into the file and removes it.
+            conn.close().map_err(|(_, e)| e)?;
+            fs::File::open(&tmp)?.sync_all()?;
+            Ok(())
+        })();
+        if let Err(e) = built {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = fs::remove_file(format!("{}{suffix}", tmp.display()));
+            }
+            return Err(e);
+        }
+        // A hard link refuses to replace an existing file, unlike a rename: two `init`s racing
+        // cannot overwrite each other's vault.
+        let linked = fs::hard_link(&tmp, path);
+        fs::remove_file(&tmp)?;
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::AlreadyExists(path.to_path_buf()));
+            }
+            other => other?,
+        }
+        fsync_dir(dir)?;
+        Self::open(path, passphrase)
+    }
+
+    /// Unlocks the vault at `path`. Reads only until the passphrase is proven right.
+    pub fn open(path: &Path, passphrase: &SecretString) -> Result<Self> {
+        if !path.is_file() {
+            return Err(Error::NoVault(path.to_path_buf()));
+        }
+        let wait = unlock_wait(path);
+        if !wait.is_zero() {
+            return Err(Error::Throttled(wait.as_secs().max(1)));
+        }
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let app_id: i64 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| match Error::from(e) {
+                Error::Damaged(_) => Error::NotAVault(path.to_path_buf()),
+                other => other,
+            })?;
+        if app_id != APPLICATION_ID {
+            return Err(Error::NotAVault(path.to_path_buf()));
+        }
+        configure(&conn)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(Error::NewerSchema { found: version, known: MIGRATIONS.len() as i64 });
+        }
+        let header = Header::read(&conn)?;
+        let kdf = header.kdf.check()?;
+        let kek = crypto::derive_kek(passphrase, &header.salt, kdf)?;
+        let aad = Header::associated_data(&header.vault_id, kdf, &header.salt);
+        let Ok(data_key) = crypto::unwrap_key(&kek, &header.wrapped_key, &aad) else {
+            record_failure(path);
+            return Err(Error::WrongPassphrase);
+        };
+        clear_failures(path);
+        migrate(&mut conn)?;
+        let keys = VaultKeys::derive(&data_key, &header.vault_id);
+        Ok(Self { conn, keys, data_key, vault_id: header.vault_id, kdf, path: path.to_path_buf() })
+    }
+
+    /// Rewraps the data key under a new passphrase (and, if given, new KDF parameters) in one
+    /// transaction: a crash leaves either the old or the new passphrase working, never neither.
+    /// Nothing else is re-encrypted.
+    pub fn change_passphrase(&mut self, new: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
+        check_passphrase(new)?;
+        let kdf = kdf.unwrap_or(self.kdf).check()?;
+        let header = Header::seal(self.vault_id, kdf, new, &self.data_key)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        header.write(&tx)?;
+        tx.commit()?;
+        self.kdf = kdf;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn kdf(&self) -> KdfParams {
+        self.kdf
+    }
+
+    /// Runs SQLite's own structural check of the file.
+    pub fn integrity_check(&self) -> Result<()> {
+        let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if result == "ok" { Ok(()) } else { Err(Error::Damaged(result)) }
+    }
+
+    pub(crate) fn seal(&self, place: &Place, plaintext: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.keys.seal(place, plaintext)?)
+    }
+
+    pub(crate) fn open_sealed(&self, place: &Place, sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        Ok(self.keys.open(place, sealed)?)
+    }
+}
+
+// Slowing down repeated wrong passphrases. The count lives in a small file beside the vault, so
+// that a failed attempt leaves the vault file itself untouched. It slows guessing through Butler;
+// against a stolen copy of the file, the Argon2id cost is the defence.
+
+fn attempts_path(vault: &Path) -> PathBuf {
+    let mut name = vault.as_os_str().to_owned();
+    name.push(".attempts");
+    PathBuf::from(name)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn read_failures(vault: &Path) -> (u32, u64) {
+    let text = fs::read_to_string(attempts_path(vault)).unwrap_or_default();
+    let mut parts = text.split_whitespace().map(str::parse::<u64>);
+    match (parts.next(), parts.next()) {
+        (Some(Ok(n)), Some(Ok(at))) => (u32::try_from(n).unwrap_or(u32::MAX), at),
+        _ => (0, 0),
+    }
+}
+
+/// How long the next unlock attempt must wait: nothing for the first three failures, then one
+/// second doubling per failure, at most five minutes.
+pub fn unlock_wait(vault: &Path) -> Duration {
+    let (failures, last) = read_failures(vault);
+    if failures < 3 {
+        return Duration::ZERO;
+    }
+    let delay = 1u64.checked_shl(failures - 3).unwrap_or(u64::MAX).min(300);
+    let ready_at = last.saturating_add(delay);
+    Duration::from_secs(ready_at.saturating_sub(now_secs()))
+}
+
+fn record_failure(vault: &Path) {
+    let (failures, _) = read_failures(vault);
+    // Best effort: an unwritable folder must not turn a wrong passphrase into another error.
+    let _ = fs::write(attempts_path(vault), format!("{} {}\n", failures.saturating_add(1), now_secs()));
+}
+
+fn clear_failures(vault: &Path) {
+    let _ = fs::remove_file(attempts_path(vault));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pw(s: &str) -> SecretString {
+        SecretString::from(s)
+    }
+
+    #[test]
+    fn create_open_and_wrong_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VAULT_FILE);
+        drop(Vault::create(&path, &pw("a long passphrase"), KdfParams::FLOOR).unwrap());
+        assert!(matches!(Vault::create(&path, &pw("another passphrase"), KdfParams::FLOOR), Err(Error::AlreadyExists(_))));
+        let before = fs::read(&path).unwrap();
+        assert!(matches!(Vault::open(&path, &pw("not the passphrase")), Err(Error::WrongPassphrase)));
+        assert_eq!(fs::read(&path).unwrap(), before, "a failed unlock must not write to the vault");
+        let v = Vault::open(&path, &pw("a long passphrase")).unwrap();
+        assert_eq!(v.kdf(), KdfParams::FLOOR);
+        v.integrity_check().unwrap();
+        assert!(!format!("{v:?}").contains("key"), "Debug shows no key material");
+    }
+
+    #[test]
+    fn short_passphrases_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VAULT_FILE);
+        assert!(matches!(Vault::create(&path, &pw("short"), KdfParams::FLOOR), Err(Error::WeakPassphrase(8))));
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn repeated_failures_slow_down_and_success_resets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VAULT_FILE);
+        drop(Vault::create(&path, &pw("a long passphrase"), KdfParams::FLOOR).unwrap());
+        for _ in 0..3 {
+            assert!(matches!(Vault::open(&path, &pw("wrong passphrase")), Err(Error::WrongPassphrase)));
+        }
+        assert!(unlock_wait(&path) > Duration::ZERO);
+        assert!(matches!(Vault::open(&path, &pw("a long passphrase")), Err(Error::Throttled(_))));
+        // Once the wait is over, the right passphrase unlocks and clears the count.
+        fs::write(attempts_path(&path), format!("3 {}\n", now_secs() - 5)).unwrap();
+        drop(Vault::open(&path, &pw("a long passphrase")).unwrap());
+        assert_eq!(unlock_wait(&path), Duration::ZERO);
+        assert!(!attempts_path(&path).exists());
+    }
+
+    #[test]
+    fn not_a_vault_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.txt");
+        fs::write(&path, "shopping list: eggs, milk, and a great deal more text than a header").unwrap();
+        assert!(matches!(Vault::open(&path, &pw("a long passphrase")), Err(Error::NotAVault(_))));
+        assert!(matches!(Vault::open(&dir.path().join("none"), &pw("a long passphrase")), Err(Error::NoVault(_))));
+    }
+}
