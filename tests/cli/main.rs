@@ -1,1 +1,10 @@
+//! Black-box tests of the `butler` program: the real binary on temporary vaults, used the way an
+//! owner or a script would use it.
 
+mod crash;
+mod export;
+mod interests;
+mod profile;
+mod secrecy;
+mod support;
+mod tamper;

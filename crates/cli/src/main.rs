@@ -1,1 +1,597 @@
-fn main(){}
+//! `butler`: the owner's command line. Each command unlocks the vault, calls the core, and prints
+//! the result; errors are one line on stderr with a non-zero exit status.
+
+mod secret;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use butler_core::export::{self, ExportFile};
+use butler_core::interests::{InterestId, NewInterest, Source, State, Subject, check_weight};
+use butler_core::prefs::SETTINGS;
+use butler_core::{Error, Field, KdfParams, Vault, taxonomy, vault};
+use clap::{Args, Parser, Subcommand};
+use jiff::civil::Date;
+use secrecy::SecretString;
+
+#[derive(Parser, Debug)]
+#[command(name = "butler", version, about = "Your personal data butler: an encrypted profile you control")]
+#[command(after_help = "The passphrase is read from BUTLER_PASSPHRASE, or asked for on the terminal.")]
+struct Cli {
+    /// Folder holding the vault (default: the platform's data folder).
+    #[arg(long, global = true, env = "BUTLER_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a new vault.
+    Init(KdfArgs),
+    /// Show and edit the profile's fields.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Show and edit interests.
+    #[command(subcommand)]
+    Interests(InterestCommand),
+    /// Search the Topics taxonomy that interests are chosen from.
+    #[command(subcommand)]
+    Topics(TopicCommand),
+    /// Show and edit offer preferences.
+    #[command(subcommand)]
+    Prefs(PrefsCommand),
+    /// Change the passphrase (the data is not re-encrypted; the data key is rewrapped).
+    Passwd(KdfArgs),
+    /// Export the profile, sealed with a passphrase unless --plaintext is given.
+    Export {
+        /// File to write (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Write readable JSON instead of a sealed file. Anyone with the file can read it.
+        #[arg(long)]
+        plaintext: bool,
+    },
+    /// Import a profile exported by `butler export`.
+    Import {
+        file: PathBuf,
+        /// Overwrite a profile that is already in the vault.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Check the vault file and every sealed value in it.
+    Check,
+}
+
+#[derive(Args, Debug)]
+struct KdfArgs {
+    /// Argon2id memory in MiB (at least 64).
+    #[arg(long, value_name = "MIB")]
+    kdf_memory_mib: Option<u32>,
+    /// Argon2id passes (at least 3).
+    #[arg(long, value_name = "N")]
+    kdf_passes: Option<u32>,
+}
+
+impl KdfArgs {
+    fn params(&self, base: KdfParams) -> KdfParams {
+        KdfParams {
+            m_cost_kib: self.kdf_memory_mib.map_or(base.m_cost_kib, |m| m.saturating_mul(1024)),
+            t_cost: self.kdf_passes.unwrap_or(base.t_cost),
+            p_cost: base.p_cost,
+        }
+    }
+
+    fn given(&self) -> bool {
+        self.kdf_memory_mib.is_some() || self.kdf_passes.is_some()
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum ProfileCommand {
+    /// Show every field of the profile.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a field (see `butler profile fields` for names and formats).
+    Set { field: String, value: String },
+    /// Remove a field's value.
+    Unset { field: String },
+    /// List the catalog's fields with their formats, sensitivity and disclosure modes.
+    Fields,
+}
+
+#[derive(Subcommand, Debug)]
+enum InterestCommand {
+    /// List interests with their status.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Only those in use today.
+        #[arg(long)]
+        active: bool,
+    },
+    /// Add an interest: a topic id (see `butler topics search`) or your own words.
+    Add {
+        #[arg(long, conflicts_with = "text", required_unless_present = "text")]
+        topic: Option<u16>,
+        #[arg(long)]
+        text: Option<String>,
+        /// How much it matters, 0 to 1.
+        #[arg(long, default_value_t = 0.5)]
+        weight: f64,
+        /// The day from which it is no longer used (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<Date>,
+        /// A one-off (a gift, a single purchase): kept, never used to follow you.
+        #[arg(long)]
+        one_off: bool,
+    },
+    /// Switch an interest off.
+    Off { id: i64 },
+    /// Switch an interest back on (ends a snooze too).
+    On { id: i64 },
+    /// Do not use an interest until a day (YYYY-MM-DD).
+    Snooze { id: i64, until: Date },
+    /// Stop using an interest from a day on (YYYY-MM-DD), or `never`.
+    Expire { id: i64, date: String },
+    /// Mark an interest as a one-off (or, with --undo, as a lasting interest again).
+    OneOff {
+        id: i64,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Change an interest's weight (0 to 1).
+    Weight { id: i64, weight: f64 },
+    /// Delete an interest.
+    Remove { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+enum TopicCommand {
+    /// Topics whose path contains every word.
+    Search {
+        #[arg(required = true)]
+        words: Vec<String>,
+    },
+    /// Every topic.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum PrefsCommand {
+    /// Show the offer preferences.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change one setting (run `butler prefs keys` for the list).
+    Set { key: String, value: String },
+    /// List the settings and what they take.
+    Keys,
+    /// Go back to the default preferences.
+    Reset,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let message = format!("{e:#}").replace('\n', " ");
+            eprintln!("butler: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn vault_path(data_dir: Option<&Path>) -> Result<PathBuf> {
+    let dir = match data_dir {
+        Some(d) => d.to_path_buf(),
+        None => vault::default_data_dir().context("no data folder on this platform: pass --data-dir")?,
+    };
+    Ok(dir.join(vault::VAULT_FILE))
+}
+
+fn note(text: &str) {
+    if std::io::stderr().is_terminal() {
+        eprintln!("{text}");
+    }
+}
+
+/// Unlocks the vault, waiting out the slow-down after repeated wrong passphrases.
+fn unlock(path: &Path, passphrase: &SecretString) -> Result<Vault> {
+    note("Unlocking the vault…");
+    match Vault::open(path, passphrase) {
+        Err(Error::Throttled(secs)) if secs <= 60 => {
+            eprintln!("butler: waiting {secs} s after repeated wrong passphrases");
+            std::thread::sleep(Duration::from_secs(secs));
+            Ok(Vault::open(path, passphrase)?)
+        }
+        other => Ok(other?),
+    }
+}
+
+fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let path = vault_path(cli.data_dir.as_deref())?;
+    match cli.command {
+        Command::Init(kdf) => init(&path, &kdf),
+        Command::Topics(cmd) => topics(&cmd),
+        Command::Profile(ProfileCommand::Fields) => {
+            fields();
+            Ok(())
+        }
+        Command::Prefs(PrefsCommand::Keys) => {
+            for (key, what) in SETTINGS {
+                println!("{key:<20} {what}");
+            }
+            Ok(())
+        }
+        command => {
+            if !path.is_file() {
+                return Err(Error::NoVault(path).into());
+            }
+            let passphrase = secret::passphrase()?;
+            let mut vault = unlock(&path, &passphrase)?;
+            match command {
+                Command::Profile(cmd) => profile(&vault, cmd),
+                Command::Interests(cmd) => interests(&mut vault, cmd),
+                Command::Prefs(cmd) => prefs(&vault, cmd),
+                Command::Passwd(kdf) => passwd(&mut vault, &kdf),
+                Command::Export { out, plaintext } => export(&vault, &passphrase, out.as_deref(), plaintext),
+                Command::Import { file, replace } => import(&mut vault, &passphrase, &file, replace),
+                Command::Check => {
+                    vault.integrity_check()?;
+                    let profile = vault.profile()?;
+                    println!(
+                        "The vault is sound: the file passes SQLite's integrity check and all {} sealed values open.",
+                        profile.fields.len()
+                            + profile.interests.len()
+                            + usize::from(profile.offer_preferences.is_some())
+                    );
+                    Ok(())
+                }
+                Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+fn init(path: &Path, kdf: &KdfArgs) -> Result<()> {
+    if path.exists() {
+        bail!("a vault already exists at {}; it was left untouched", path.display());
+    }
+    let params = kdf.params(KdfParams::DEFAULT);
+    params.check()?;
+    let passphrase = secret::new_passphrase(secret::PASSPHRASE_VAR, "Choose a passphrase")?;
+    note("Creating the vault (deriving the key takes about a second)…");
+    let vault = Vault::create(path, &passphrase, params)?;
+    println!("Created a vault at {} ({}).", vault.path().display(), vault.kdf());
+    println!("Keep the passphrase safe: nobody, not even Butler, can recover the vault without it.");
+    Ok(())
+}
+
+fn fields() {
+    println!("{:<26} {:<10} {:<22} FORMAT", "FIELD", "CLASS", "MODES");
+    for f in Field::ALL {
+        let modes: Vec<&str> = f
+            .modes()
+            .iter()
+            .map(|m| match m {
+                butler_core::Mode::Exact => "exact",
+                butler_core::Mode::Coarse => "coarse",
+                butler_core::Mode::Answer => "answer",
+            })
+            .collect();
+        let class = match f.sensitivity() {
+            butler_core::Sensitivity::Ordinary => "ordinary",
+            butler_core::Sensitivity::Contact => "contact",
+            butler_core::Sensitivity::Special => "special",
+        };
+        println!("{:<26} {:<10} {:<22} {}", f.name(), class, modes.join(","), f.description());
+    }
+}
+
+fn profile(vault: &Vault, cmd: ProfileCommand) -> Result<()> {
+    match cmd {
+        ProfileCommand::Show { json } => {
+            let profile = vault.profile()?;
+            if json {
+                let doc = vault.export_document()?;
+                let out = serde_json::json!({
+                    "fields": doc.fields,
+                    "interests": doc.interests,
+                    "offer_preferences": vault.offer_preferences()?,
+                });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+                return Ok(());
+            }
+            println!("Profile in {}", vault.path().display());
+            for f in Field::ALL.into_iter().filter(|f| f.is_simple()) {
+                let value = profile.fields.get(&f).map_or_else(|| "-".to_owned(), ToString::to_string);
+                println!("  {:<26} {value}", f.name());
+            }
+            let today = today();
+            let active = profile.interests.iter().filter(|i| i.is_active(today)).count();
+            println!(
+                "  {:<26} {} ({active} active; `butler interests list`)",
+                "interests",
+                profile.interests.len()
+            );
+            let prefs = if profile.offer_preferences.is_some() { "set" } else { "defaults" };
+            println!("  {:<26} {prefs} (`butler prefs show`)", "offer_preferences");
+            Ok(())
+        }
+        ProfileCommand::Set { field, value } => {
+            let field: Field = field.parse()?;
+            let value = field.parse(&value)?;
+            vault.set_field(field, &value)?;
+            println!("{field} = {value}");
+            Ok(())
+        }
+        ProfileCommand::Unset { field } => {
+            let field: Field = field.parse()?;
+            if !field.is_simple() {
+                bail!("{field} is not a simple field: use `butler interests` or `butler prefs`");
+            }
+            if vault.unset_field(field)? {
+                println!("{field} removed");
+            } else {
+                println!("{field} was not set");
+            }
+            Ok(())
+        }
+        ProfileCommand::Fields => unreachable!("handled without unlocking"),
+    }
+}
+
+fn interests(vault: &mut Vault, cmd: InterestCommand) -> Result<()> {
+    let today = today();
+    let changed = match cmd {
+        InterestCommand::List { json, active } => {
+            let list: Vec<_> =
+                vault.interests()?.into_iter().filter(|i| !active || i.is_active(today)).collect();
+            if json {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|i| serde_json::json!({ "interest": i, "status": i.status(today) }))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if list.is_empty() {
+                println!(
+                    "No interests yet. Add one with `butler interests add --topic ID` or `--text \"...\"`."
+                );
+            } else {
+                println!("{:<5} {:<24} {:<7} {:<8} INTEREST", "ID", "STATUS", "WEIGHT", "SOURCE");
+                for i in &list {
+                    let source = match &i.source {
+                        Source::Stated => "stated".to_owned(),
+                        Source::Signal { brand } => format!("signal from {brand}"),
+                    };
+                    let expiry = match i.expires {
+                        Some(d) if i.is_active(today) => format!(" (until {d})"),
+                        _ => String::new(),
+                    };
+                    println!(
+                        "{:<5} {:<24} {:<7.2} {:<8} {}{expiry}",
+                        i.id.to_string(),
+                        i.status(today).to_string(),
+                        i.weight,
+                        source,
+                        i.subject
+                    );
+                }
+            }
+            return Ok(());
+        }
+        InterestCommand::Add { topic, text, weight, expires, one_off } => {
+            let subject = match (topic, text) {
+                (Some(id), _) => Subject::topic(id)?,
+                (None, Some(text)) => Subject::text(&text)?,
+                (None, None) => bail!("give --topic ID or --text TEXT"),
+            };
+            let new = NewInterest { weight, expires, one_off, ..NewInterest::stated(subject) };
+            let added = vault.add_interest(new, today)?;
+            println!("Added interest {}: {} ({})", added.id, added.subject, added.status(today));
+            return Ok(());
+        }
+        InterestCommand::Off { id } => vault.update_interest(InterestId(id), |i| {
+            i.state = State::Off;
+            Ok(())
+        })?,
+        InterestCommand::On { id } => vault.update_interest(InterestId(id), |i| {
+            i.state = State::Active;
+            Ok(())
+        })?,
+        InterestCommand::Snooze { id, until } => {
+            if until <= today {
+                bail!("a snooze must end after today ({today})");
+            }
+            vault.update_interest(InterestId(id), |i| {
+                i.state = State::Snoozed { until };
+                Ok(())
+            })?
+        }
+        InterestCommand::Expire { id, date } => {
+            let expires = if date == "never" {
+                None
+            } else {
+                Some(
+                    date.parse::<Date>()
+                        .with_context(|| format!("`{date}` is not a date YYYY-MM-DD or `never`"))?,
+                )
+            };
+            vault.update_interest(InterestId(id), |i| {
+                i.expires = expires;
+                Ok(())
+            })?
+        }
+        InterestCommand::OneOff { id, undo } => vault.update_interest(InterestId(id), |i| {
+            i.one_off = !undo;
+            Ok(())
+        })?,
+        InterestCommand::Weight { id, weight } => {
+            let weight = check_weight(weight)?;
+            vault.update_interest(InterestId(id), |i| {
+                i.weight = weight;
+                Ok(())
+            })?
+        }
+        InterestCommand::Remove { id } => {
+            vault.remove_interest(InterestId(id))?;
+            println!("Removed interest {id}");
+            return Ok(());
+        }
+    };
+    println!("Interest {}: {} is now {}", changed.id, changed.subject, changed.status(today));
+    Ok(())
+}
+
+fn topics(cmd: &TopicCommand) -> Result<()> {
+    let found: Vec<_> = match cmd {
+        TopicCommand::Search { words } => taxonomy::search(&words.join(" ")),
+        TopicCommand::List => taxonomy::all().collect(),
+    };
+    if found.is_empty() {
+        bail!("no topic matches; try fewer or shorter words");
+    }
+    for t in found {
+        println!("{:>4}  {}", t.id, t.path);
+    }
+    Ok(())
+}
+
+fn prefs(vault: &Vault, cmd: PrefsCommand) -> Result<()> {
+    let mut prefs = vault.offer_preferences()?;
+    match cmd {
+        PrefsCommand::Show { json } => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&prefs)?);
+                return Ok(());
+            }
+            let join =
+                |items: Vec<String>| if items.is_empty() { "none".to_owned() } else { items.join(", ") };
+            let cap = |c: Option<u32>| c.map_or_else(|| "no cap".to_owned(), |n| n.to_string());
+            println!(
+                "kinds.wanted         {}",
+                join(prefs.kinds_wanted.iter().map(ToString::to_string).collect())
+            );
+            println!(
+                "kinds.unwanted       {}",
+                join(prefs.kinds_unwanted.iter().map(ToString::to_string).collect())
+            );
+            println!(
+                "channels             {}",
+                join(prefs.channels.iter().map(ToString::to_string).collect())
+            );
+            println!("cap.brand.day        {}", cap(prefs.per_brand.per_day));
+            println!("cap.brand.week       {}", cap(prefs.per_brand.per_week));
+            println!("cap.day              {}", cap(prefs.overall.per_day));
+            println!("cap.week             {}", cap(prefs.overall.per_week));
+            println!(
+                "quiet-hours          {}",
+                prefs.quiet_hours.map_or_else(|| "none".to_owned(), |q| q.to_string())
+            );
+            println!("time-zone            {}", prefs.time_zone);
+            println!(
+                "tactics.unwelcome    {}",
+                join(prefs.unwelcome_tactics.iter().map(ToString::to_string).collect())
+            );
+        }
+        PrefsCommand::Set { key, value } => {
+            prefs.set(&key, &value)?;
+            vault.set_offer_preferences(&prefs)?;
+            println!("{key} set");
+        }
+        PrefsCommand::Reset => {
+            vault.set_offer_preferences(&butler_core::prefs::OfferPreferences::default())?;
+            println!("Offer preferences are back to the defaults");
+        }
+        PrefsCommand::Keys => unreachable!("handled without unlocking"),
+    }
+    Ok(())
+}
+
+fn passwd(vault: &mut Vault, kdf: &KdfArgs) -> Result<()> {
+    let new = secret::new_passphrase(secret::NEW_PASSPHRASE_VAR, "New passphrase")?;
+    let params = kdf.given().then(|| kdf.params(vault.kdf()));
+    note("Rewrapping the data key…");
+    vault.change_passphrase(&new, params)?;
+    println!("Passphrase changed ({}).", vault.kdf());
+    Ok(())
+}
+
+/// Writes a file whole or not at all: a temporary file in the same folder, synced, then renamed.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.partial", path.file_name().and_then(|n| n.to_str()).unwrap_or("export")));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn export(vault: &Vault, passphrase: &SecretString, out: Option<&Path>, plaintext: bool) -> Result<()> {
+    let doc = vault.export_document()?;
+    let bytes = if plaintext {
+        export::plain_document(&doc)
+    } else {
+        note("Sealing the export…");
+        let key = secret::export_passphrase().unwrap_or_else(|| passphrase.clone());
+        export::seal_document(&doc, &key, KdfParams::DEFAULT)?
+    };
+    let Some(path) = out else {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.write_all(b"\n")?;
+        return Ok(());
+    };
+    write_atomically(path, &bytes)?;
+    let how = if plaintext {
+        "as READABLE JSON: keep it safe"
+    } else if secret::export_passphrase().is_some() {
+        "sealed with BUTLER_EXPORT_PASSPHRASE"
+    } else {
+        "sealed with the vault's passphrase"
+    };
+    eprintln!(
+        "Exported {} fields and {} interests to {} {how}.",
+        doc.fields.len(),
+        doc.interests.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+fn import(vault: &mut Vault, passphrase: &SecretString, file: &Path, replace: bool) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let parsed = ExportFile::parse(&bytes)?;
+    if !replace && !vault.profile()?.is_empty() {
+        return Err(Error::ProfileNotEmpty.into());
+    }
+    let doc = match parsed {
+        ExportFile::Plain(doc) => *doc,
+        ExportFile::Sealed(sealed) => {
+            note("Opening the sealed export…");
+            let key = secret::export_passphrase().unwrap_or_else(|| passphrase.clone());
+            sealed.open(&key)?
+        }
+    };
+    let summary = vault.import_document(doc, replace)?;
+    println!("Imported {} fields and {} interests.", summary.fields, summary.interests);
+    Ok(())
+}

@@ -152,9 +152,7 @@ impl Field {
     pub fn modes(self) -> &'static [Mode] {
         use Mode::{Answer, Coarse, Exact};
         match self {
-            Field::BirthDate | Field::HouseholdChildrenAges | Field::Interests => {
-                &[Exact, Coarse, Answer]
-            }
+            Field::BirthDate | Field::HouseholdChildrenAges | Field::Interests => &[Exact, Coarse, Answer],
             Field::HomeCity | Field::HomePostcode | Field::HouseholdSize => &[Exact, Coarse],
             Field::Gender => &[Exact, Answer],
             Field::OfferPreferences => &[Exact, Answer],
@@ -226,9 +224,7 @@ impl Field {
     pub fn from_json(self, value: &Json) -> Result<FieldValue, ValueError> {
         let err = |reason: &str| ValueError { field: self.name(), reason: reason.into() };
         match (self.kind(), value) {
-            (ValueKind::Count, Json::Number(n)) => {
-                self.parse(&n.to_string())
-            }
+            (ValueKind::Count, Json::Number(n)) => self.parse(&n.to_string()),
             (ValueKind::Ages, Json::Array(items)) => {
                 let parts: Option<Vec<String>> =
                     items.iter().map(|i| i.as_u64().map(|n| n.to_string())).collect();
@@ -360,9 +356,8 @@ pub(crate) fn text(input: &str, max: usize) -> Result<String, String> {
 }
 
 fn parse_birth_date(input: &str) -> Result<Date, String> {
-    let date: Date = input
-        .parse()
-        .map_err(|_| format!("`{input}` is not a real date in the form YYYY-MM-DD"))?;
+    let date: Date =
+        input.parse().map_err(|_| format!("`{input}` is not a real date in the form YYYY-MM-DD"))?;
     let today = jiff::Zoned::now().date();
     if date > today {
         return Err(format!("{date} is in the future"));

@@ -61,13 +61,7 @@ impl KdfParams {
 
 impl fmt::Display for KdfParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Argon2id, {} MiB, {} passes, {} lane(s)",
-            self.m_cost_kib / 1024,
-            self.t_cost,
-            self.p_cost
-        )
+        write!(f, "Argon2id, {} MiB, {} passes, {} lane(s)", self.m_cost_kib / 1024, self.t_cost, self.p_cost)
     }
 }
 

@@ -54,9 +54,7 @@ impl Error {
             Error::Throttled(_) => "throttled",
             Error::WeakPassphrase(_) => "weak_passphrase",
             Error::Crypto(CryptoError::Tampered(_)) => "tampered",
-            Error::Crypto(CryptoError::KdfBelowFloor(_) | CryptoError::KdfTooCostly(_)) => {
-                "kdf_parameters"
-            }
+            Error::Crypto(CryptoError::KdfBelowFloor(_) | CryptoError::KdfTooCostly(_)) => "kdf_parameters",
             Error::Crypto(_) => "crypto",
             Error::Invalid(_) => "invalid_value",
             Error::NoSuchInterest(_) => "not_found",

@@ -69,8 +69,8 @@ impl SealedExport {
 /// An export file as read, before any passphrase is asked for.
 #[derive(Debug)]
 pub enum ExportFile {
-    Plain(ProfileDocument),
-    Sealed(Box<SealedFile>),
+    Plain(Box<ProfileDocument>),
+    Sealed(SealedFile),
 }
 
 /// A sealed export waiting for its passphrase.
@@ -89,7 +89,7 @@ impl ExportFile {
         }
         let json: Json = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
         match json.get("format").and_then(Json::as_str) {
-            Some(PROFILE_FORMAT) => Ok(ExportFile::Plain(parse_document(json)?)),
+            Some(PROFILE_FORMAT) => Ok(ExportFile::Plain(Box::new(parse_document(json)?))),
             Some(SEALED_FORMAT) => {
                 let sealed: SealedExport =
                     serde_json::from_value(json).map_err(|e| bad(format!("malformed envelope ({e})")))?;
@@ -97,7 +97,7 @@ impl ExportFile {
                     return Err(bad("unsupported envelope version, cipher or KDF"));
                 }
                 sealed.kdf_params.check()?;
-                Ok(ExportFile::Sealed(Box::new(SealedFile(sealed))))
+                Ok(ExportFile::Sealed(SealedFile(sealed)))
             }
             _ => Err(bad("not a Butler export (no known `format`)")),
         }
@@ -123,7 +123,8 @@ impl SealedFile {
         let plain = key
             .open(&e.associated_data(), &data)
             .ok_or_else(|| bad("wrong passphrase, or the file was altered"))?;
-        let json: Json = serde_json::from_slice(&plain).map_err(|_| bad("the sealed document is not JSON"))?;
+        let json: Json =
+            serde_json::from_slice(&plain).map_err(|_| bad("the sealed document is not JSON"))?;
         parse_document(json)
     }
 }
@@ -218,8 +219,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut v = Vault::create(&dir.path().join("a"), &pw("first passphrase"), KdfParams::FLOOR).unwrap();
         v.set_field(Field::HomeCountry, &Field::HomeCountry.parse("DE").unwrap()).unwrap();
-        v.set_field(Field::HouseholdChildrenAges, &Field::HouseholdChildrenAges.parse("4,9").unwrap()).unwrap();
-        v.add_interest(NewInterest::stated(Subject::topic(4).unwrap()), jiff::civil::date(2026, 1, 2)).unwrap();
+        v.set_field(Field::HouseholdChildrenAges, &Field::HouseholdChildrenAges.parse("4,9").unwrap())
+            .unwrap();
+        v.add_interest(NewInterest::stated(Subject::topic(4).unwrap()), jiff::civil::date(2026, 1, 2))
+            .unwrap();
         (dir, v)
     }
 
@@ -237,7 +240,8 @@ mod tests {
         json["kdf_params"]["m_cost_kib"] = Json::from(1024);
         assert!(ExportFile::parse(&serde_json::to_vec(&json).unwrap()).is_err());
 
-        let mut other = Vault::create(&dir.path().join("b"), &pw("second passphrase"), KdfParams::FLOOR).unwrap();
+        let mut other =
+            Vault::create(&dir.path().join("b"), &pw("second passphrase"), KdfParams::FLOOR).unwrap();
         other.import_document(doc.clone(), false).unwrap();
         assert_eq!(other.profile().unwrap().fields, v.profile().unwrap().fields);
         assert!(matches!(other.import_document(doc, false), Err(Error::ProfileNotEmpty)));

@@ -83,7 +83,9 @@ pub enum Source {
 pub enum State {
     Active,
     /// Not used until the given day (it is active again from that day on).
-    Snoozed { until: Date },
+    Snoozed {
+        until: Date,
+    },
     /// Switched off until the owner switches it on again.
     Off,
 }
@@ -228,7 +230,10 @@ mod tests {
         assert!(Subject::topic(9999).is_err());
         assert!(Subject::text("").is_err());
         assert!(Subject::text(&"x".repeat(81)).is_err());
-        assert_eq!(Subject::text("  trail running ").unwrap(), Subject::Text { text: "trail running".into() });
+        assert_eq!(
+            Subject::text("  trail running ").unwrap(),
+            Subject::Text { text: "trail running".into() }
+        );
         assert!(check_weight(f64::NAN).is_err());
         assert!(check_weight(1.5).is_err());
         assert!(check_weight(0.0).is_ok());

@@ -100,11 +100,7 @@ pub struct QuietHours {
 impl QuietHours {
     /// Whether a local time of day falls in the window.
     pub fn contains(&self, t: Time) -> bool {
-        if self.start <= self.end {
-            self.start <= t && t < self.end
-        } else {
-            t >= self.start || t < self.end
-        }
+        if self.start <= self.end { self.start <= t && t < self.end } else { t >= self.start || t < self.end }
     }
 }
 
@@ -139,7 +135,10 @@ impl Default for OfferPreferences {
             channels: BTreeSet::from([Channel::ButlerInbox]),
             per_brand: Caps { per_day: Some(1), per_week: Some(3) },
             overall: Caps { per_day: Some(5), per_week: Some(15) },
-            quiet_hours: Some(QuietHours { start: Time::constant(21, 0, 0, 0), end: Time::constant(8, 0, 0, 0) }),
+            quiet_hours: Some(QuietHours {
+                start: Time::constant(21, 0, 0, 0),
+                end: Time::constant(8, 0, 0, 0),
+            }),
             time_zone: jiff::tz::TimeZone::system()
                 .iana_name()
                 .filter(|name| jiff::tz::db().get(name).is_ok())
@@ -212,7 +211,10 @@ impl OfferPreferences {
             "cap.day" => cap(value).map(|v| next.overall.per_day = v),
             "cap.week" => cap(value).map(|v| next.overall.per_week = v),
             "quiet-hours" => quiet_hours(value).map(|v| next.quiet_hours = v),
-            "time-zone" => Ok(next.time_zone = value.trim().to_owned()),
+            "time-zone" => {
+                value.trim().clone_into(&mut next.time_zone);
+                Ok(())
+            }
             "tactics.unwelcome" => list(value).map(|v| next.unwelcome_tactics = v),
             _ => {
                 let keys: Vec<&str> = SETTINGS.iter().map(|(k, _)| *k).collect();

@@ -297,7 +297,10 @@ impl Vault {
         tx.execute("DELETE FROM profile_field", [])?;
         tx.execute("DELETE FROM interest", [])?;
         for (slot, sealed) in &sealed_fields {
-            tx.execute("INSERT INTO profile_field (slot, value) VALUES (?1, ?2)", params![slot.as_slice(), sealed])?;
+            tx.execute(
+                "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)",
+                params![slot.as_slice(), sealed],
+            )?;
         }
         for interest in &profile.interests {
             tx.execute("INSERT INTO interest (record) VALUES (x'')", [])?;
@@ -322,7 +325,8 @@ mod tests {
 
     fn vault() -> (tempfile::TempDir, Vault) {
         let dir = tempfile::tempdir().unwrap();
-        let v = Vault::create(&dir.path().join("v"), &SecretString::from("passphrase!"), KdfParams::FLOOR).unwrap();
+        let v = Vault::create(&dir.path().join("v"), &SecretString::from("passphrase!"), KdfParams::FLOOR)
+            .unwrap();
         (dir, v)
     }
 
@@ -380,8 +384,14 @@ mod tests {
         let active: Vec<_> = v.interests().unwrap().into_iter().filter(|i| i.is_active(today)).collect();
         assert_eq!(active.len(), 1);
         assert_eq!(active[0].id, a.id);
-        assert!(v.update_interest(a.id, |i| { i.weight = 2.0; Ok(()) }).is_err());
-        assert_eq!(v.interest(a.id).unwrap().weight, 0.5, "a refused change keeps nothing");
+        assert!(
+            v.update_interest(a.id, |i| {
+                i.weight = 2.0;
+                Ok(())
+            })
+            .is_err()
+        );
+        assert_eq!(v.interest(a.id).unwrap(), a, "a refused change keeps nothing");
         v.remove_interest(a.id).unwrap();
         assert!(matches!(v.remove_interest(a.id), Err(Error::NoSuchInterest(_))));
 

@@ -22,14 +22,11 @@ impl Topic {
     }
 
     /// The top-level topic this one belongs to (itself if it is top-level).
+    #[must_use]
     pub fn top_level(&self) -> Topic {
         let top = self.path.split('/').nth(1).unwrap_or_default();
-        let top_path = &self.path[..top.len() + 1];
-        taxonomy()
-            .by_path
-            .get(top_path)
-            .and_then(|id| lookup(*id))
-            .unwrap_or_else(|| self.clone())
+        let top_path = &self.path[..=top.len()];
+        taxonomy().by_path.get(top_path).and_then(|id| lookup(*id)).unwrap_or_else(|| self.clone())
     }
 }
 

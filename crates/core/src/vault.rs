@@ -50,6 +50,10 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;",
 ];
 
+/// The schema version this build writes: the number of migrations.
+#[allow(clippy::cast_possible_wrap, reason = "a handful of migrations")]
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 /// The file name of the vault inside its data folder.
 pub const VAULT_FILE: &str = "butler.vault";
 
@@ -106,11 +110,11 @@ impl Header {
         if format != i64::from(HEADER_FORMAT) || kdf != "argon2id-v19" {
             return Err(Error::Damaged(format!("unknown header format {format} / {kdf}")));
         }
-        let num = |n: i64| u32::try_from(n).map_err(|_| Error::Damaged("a KDF parameter is out of range".into()));
+        let num =
+            |n: i64| u32::try_from(n).map_err(|_| Error::Damaged("a KDF parameter is out of range".into()));
         let kdf = KdfParams { m_cost_kib: num(m)?, t_cost: num(t)?, p_cost: num(p)? };
-        let vault_id = vault_id
-            .try_into()
-            .map_err(|_| Error::Damaged("the vault id has the wrong length".into()))?;
+        let vault_id =
+            vault_id.try_into().map_err(|_| Error::Damaged("the vault id has the wrong length".into()))?;
         Ok(Self { vault_id, kdf, salt, wrapped_key })
     }
 
@@ -136,7 +140,12 @@ impl Header {
     }
 
     /// A new header wrapping `data_key` under `passphrase`.
-    fn seal(vault_id: [u8; 16], kdf: KdfParams, passphrase: &SecretString, data_key: &SecretKey) -> Result<Self> {
+    fn seal(
+        vault_id: [u8; 16],
+        kdf: KdfParams,
+        passphrase: &SecretString,
+        data_key: &SecretKey,
+    ) -> Result<Self> {
         let salt = crypto::random_bytes::<SALT_LEN>()?.to_vec();
         let kek = crypto::derive_kek(passphrase, &salt, kdf)?;
         let wrapped_key = crypto::wrap_key(&kek, data_key, &Self::associated_data(&vault_id, kdf, &salt))?;
@@ -179,7 +188,7 @@ fn configure(conn: &Connection) -> Result<()> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let known = MIGRATIONS.len() as i64;
+    let known = SCHEMA_VERSION;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > known {
@@ -193,6 +202,19 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Whether the file starts as every SQLite database does. A file that does and fails later is
+/// damaged; one that does not was never a vault.
+fn has_sqlite_magic(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut magic = [0u8; 16];
+    let mut file = fs::File::open(path)?;
+    match file.read_exact(&mut magic) {
+        Ok(()) => Ok(&magic == b"SQLite format 3\0"),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn fsync_dir(dir: &Path) -> Result<()> {
@@ -256,23 +278,21 @@ impl Vault {
         if !wait.is_zero() {
             return Err(Error::Throttled(wait.as_secs().max(1)));
         }
+        if !has_sqlite_magic(path)? {
+            return Err(Error::NotAVault(path.to_path_buf()));
+        }
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        let app_id: i64 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .map_err(|e| match Error::from(e) {
-                Error::Damaged(_) => Error::NotAVault(path.to_path_buf()),
-                other => other,
-            })?;
+        let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         if app_id != APPLICATION_ID {
             return Err(Error::NotAVault(path.to_path_buf()));
         }
         configure(&conn)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > MIGRATIONS.len() as i64 {
-            return Err(Error::NewerSchema { found: version, known: MIGRATIONS.len() as i64 });
+        if version > SCHEMA_VERSION {
+            return Err(Error::NewerSchema { found: version, known: SCHEMA_VERSION });
         }
         let header = Header::read(&conn)?;
         let kdf = header.kdf.check()?;
@@ -383,7 +403,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(VAULT_FILE);
         drop(Vault::create(&path, &pw("a long passphrase"), KdfParams::FLOOR).unwrap());
-        assert!(matches!(Vault::create(&path, &pw("another passphrase"), KdfParams::FLOOR), Err(Error::AlreadyExists(_))));
+        assert!(matches!(
+            Vault::create(&path, &pw("another passphrase"), KdfParams::FLOOR),
+            Err(Error::AlreadyExists(_))
+        ));
         let before = fs::read(&path).unwrap();
         assert!(matches!(Vault::open(&path, &pw("not the passphrase")), Err(Error::WrongPassphrase)));
         assert_eq!(fs::read(&path).unwrap(), before, "a failed unlock must not write to the vault");
@@ -397,7 +420,10 @@ mod tests {
     fn short_passphrases_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(VAULT_FILE);
-        assert!(matches!(Vault::create(&path, &pw("short"), KdfParams::FLOOR), Err(Error::WeakPassphrase(8))));
+        assert!(matches!(
+            Vault::create(&path, &pw("short"), KdfParams::FLOOR),
+            Err(Error::WeakPassphrase(8))
+        ));
         assert!(!path.exists());
     }
 
@@ -424,6 +450,9 @@ mod tests {
         let path = dir.path().join("notes.txt");
         fs::write(&path, "shopping list: eggs, milk, and a great deal more text than a header").unwrap();
         assert!(matches!(Vault::open(&path, &pw("a long passphrase")), Err(Error::NotAVault(_))));
-        assert!(matches!(Vault::open(&dir.path().join("none"), &pw("a long passphrase")), Err(Error::NoVault(_))));
+        assert!(matches!(
+            Vault::open(&dir.path().join("none"), &pw("a long passphrase")),
+            Err(Error::NoVault(_))
+        ));
     }
 }
