@@ -43,7 +43,7 @@ impl KdfParams {
 
     /// The parameters new vaults get: about half a second to a second on a current laptop core
     /// (measured in BENCHMARKS.md). That cost is the defence against offline guessing.
-    pub const DEFAULT: Self = Self { m_cost_kib: 128 * 1024, t_cost: 4, p_cost: 1 };
+    pub const DEFAULT: Self = Self { m_cost_kib: 256 * 1024, t_cost: 3, p_cost: 1 };
 
     /// Refuses parameters below the floor, or too large to be honest (a header edited to make
     /// unlocking exhaust memory is refused too).
