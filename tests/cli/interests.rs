@@ -74,3 +74,20 @@ fn topics_are_searchable_without_a_vault() {
     assert_eq!(v.ok(&["topics", "list"]).lines().count(), 469);
     assert!(v.fails(&["topics", "search", "qqqqq"]).contains("no topic"));
 }
+
+#[test]
+fn commands_running_at_the_same_time_lose_nothing() {
+    let v = TestVault::new();
+    let children: Vec<_> = (0..4)
+        .map(|i| v.command(&["interests", "add", "--text", &format!("parallel {i}")]).spawn().unwrap())
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    v.ok(&["profile", "set", "home.city", "Namur"]);
+    let list = v.ok(&["interests", "list"]);
+    for i in 0..4 {
+        assert!(list.contains(&format!("parallel {i}")), "{list}");
+    }
+    v.ok(&["check"]);
+}

@@ -109,3 +109,38 @@ fn a_file_that_is_not_a_vault_is_named() {
     let err = v.fails(&["profile", "show"]);
     assert!(err.contains("is not a Butler vault"), "{err}");
 }
+
+#[test]
+fn a_deleted_row_is_reported() {
+    let v = TestVault::new();
+    v.ok(&["profile", "set", "home.city", "Lyon"]);
+    v.ok(&["profile", "set", "gender", "woman"]);
+    v.ok(&["interests", "add", "--text", "gardening"]);
+    v.ok(&["check"]);
+    v.sql()
+        .execute("DELETE FROM profile_field WHERE slot = (SELECT min(slot) FROM profile_field)", [])
+        .unwrap();
+    let err = v.fails(&["profile", "show"]);
+    assert!(err.contains("a row was deleted, added or rolled back"), "{err}");
+    assert!(v.fails(&["check"]).contains("damaged"));
+}
+
+#[test]
+fn a_rolled_back_value_is_reported() {
+    let v = TestVault::new();
+    v.ok(&["interests", "add", "--text", "gardening"]);
+    let old: Vec<u8> =
+        v.sql().query_row("SELECT record FROM interest WHERE id = 1", [], |r| r.get(0)).unwrap();
+    v.ok(&["interests", "off", "1"]);
+    // Put back the older, validly sealed record: the interest would look switched on again.
+    v.sql().execute("UPDATE interest SET record = ?1 WHERE id = 1", [old]).unwrap();
+    let err = v.fails(&["interests", "list"]);
+    assert!(err.contains("rolled back"), "{err}");
+}
+
+#[test]
+fn a_deleted_manifest_is_reported() {
+    let v = TestVault::new();
+    v.sql().execute("DELETE FROM profile_manifest", []).unwrap();
+    assert!(v.fails(&["profile", "show"]).contains("manifest is missing"));
+}

@@ -218,6 +218,7 @@ pub type Slot = [u8; 32];
 pub struct VaultKeys {
     seal: LessSafeKey,
     blind: hmac::Key,
+    manifest: hmac::Key,
 }
 
 impl fmt::Debug for VaultKeys {
@@ -239,7 +240,19 @@ impl VaultKeys {
             .expand(&[b"butler blind index v1"], hmac::HMAC_SHA256)
             .expect("HKDF output of one block")
             .into();
-        Self { seal: aead_key(&seal), blind }
+        let manifest: hmac::Key =
+            prk.expand(&[b"butler manifest v1"], hmac::HMAC_SHA256).expect("HKDF output of one block").into();
+        Self { seal: aead_key(&seal), blind, manifest }
+    }
+
+    /// The keyed hash that vouches for a set of rows as a whole (see `profile::manifest`).
+    pub fn manifest_tag(&self, rows: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.manifest, rows).as_ref().to_vec()
+    }
+
+    /// Checks a manifest tag in constant time.
+    pub fn manifest_matches(&self, rows: &[u8], tag: &[u8]) -> bool {
+        hmac::verify(&self.manifest, rows, tag).is_ok()
     }
 
     /// Seals a value for its place.

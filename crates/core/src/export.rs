@@ -217,7 +217,7 @@ mod tests {
 
     fn filled() -> (tempfile::TempDir, Vault) {
         let dir = tempfile::tempdir().unwrap();
-        let mut v = Vault::create(&dir.path().join("a"), &pw("first passphrase"), KdfParams::FLOOR).unwrap();
+        let v = Vault::create(&dir.path().join("a"), &pw("first passphrase"), KdfParams::FLOOR).unwrap();
         v.set_field(Field::HomeCountry, &Field::HomeCountry.parse("DE").unwrap()).unwrap();
         v.set_field(Field::HouseholdChildrenAges, &Field::HouseholdChildrenAges.parse("4,9").unwrap())
             .unwrap();

@@ -3,11 +3,15 @@
 //! A field's row is found by a blind index (a keyed hash of the field's name), so the file does
 //! not even show which fields are set. Each value is sealed for its place; reading a value that
 //! was altered, or moved from another row, fails with an error naming the field.
+//!
+//! The rows as a whole are vouched for by a manifest: a keyed hash over every row of
+//! `profile_field` and `interest`, updated in the same transaction as each change. Reading the
+//! whole profile checks it, so a row deleted, added or rolled back in the file is reported too.
 
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{DecisionStyle, Field, FieldValue, ValueError};
@@ -93,12 +97,14 @@ impl Vault {
         let record = FieldRecord { field: field.name().into(), value };
         let json = zeroize::Zeroizing::new(serde_json::to_vec(&record).expect("records serialize"));
         let sealed = self.seal(&field_place(&slot), &json)?;
-        self.conn.execute(
-            "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)
-             ON CONFLICT (slot) DO UPDATE SET value = excluded.value",
-            params![slot.as_slice(), sealed],
-        )?;
-        Ok(())
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)
+                 ON CONFLICT (slot) DO UPDATE SET value = excluded.value",
+                params![slot.as_slice(), sealed],
+            )?;
+            Ok(())
+        })
     }
 
     fn read_field(&self, field: Field) -> Result<Option<Stored>> {
@@ -130,7 +136,7 @@ impl Vault {
     /// Removes a field's value. Returns whether there was one.
     pub fn unset_field(&self, field: Field) -> Result<bool> {
         let slot = self.field_slot(field);
-        Ok(self.conn.execute("DELETE FROM profile_field WHERE slot = ?1", [slot.as_slice()])? > 0)
+        self.write(|tx| Ok(tx.execute("DELETE FROM profile_field WHERE slot = ?1", [slot.as_slice()])? > 0))
     }
 
     /// The value of a simple field, if set.
@@ -166,6 +172,8 @@ impl Vault {
 
     /// The whole profile. Every row is opened, so a tampered row anywhere is reported.
     pub fn profile(&self) -> Result<Profile> {
+        // One read transaction: the rows and the manifest are checked on the same snapshot.
+        let _snapshot = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
         let mut fields = BTreeMap::new();
         let rows: i64 = self.conn.query_row("SELECT count(*) FROM profile_field", [], |r| r.get(0))?;
         let mut seen = 0;
@@ -183,11 +191,22 @@ impl Vault {
                 rows - seen
             )));
         }
-        Ok(Profile { fields, offer_preferences, interests: self.interests()? })
+        let interests = self.read_interests()?;
+        // Values are opened first, so an altered value is reported by name; the manifest then
+        // catches rows deleted, added or rolled back.
+        self.check_manifest()?;
+        Ok(Profile { fields, offer_preferences, interests })
     }
 
     /// Every interest, in the order they were added.
     pub fn interests(&self) -> Result<Vec<Interest>> {
+        let _snapshot = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
+        let interests = self.read_interests()?;
+        self.check_manifest()?;
+        Ok(interests)
+    }
+
+    fn read_interests(&self) -> Result<Vec<Interest>> {
         let mut stmt = self.conn.prepare("SELECT id, record FROM interest ORDER BY id")?;
         let rows = stmt.query_map([], |r| Ok((InterestId(r.get(0)?), r.get::<_, Vec<u8>>(1)?)))?;
         let mut out = Vec::new();
@@ -221,19 +240,17 @@ impl Vault {
     fn write_interest(&self, interest: &Interest) -> Result<()> {
         let json = zeroize::Zeroizing::new(serde_json::to_vec(interest).expect("interests serialize"));
         let sealed = self.seal(&interest_place(interest.id), &json)?;
-        self.conn.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![interest.id.0, sealed])?;
-        Ok(())
+        self.write(|tx| {
+            tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![interest.id.0, sealed])?;
+            Ok(())
+        })
     }
 
     /// Adds an interest. The id is the row's, and the record is sealed for that row.
-    pub fn add_interest(&mut self, new: NewInterest, today: Date) -> Result<Interest> {
+    pub fn add_interest(&self, new: NewInterest, today: Date) -> Result<Interest> {
         let weight = check_weight(new.weight)?;
-        let tx = self.conn.transaction()?;
-        tx.execute("INSERT INTO interest (record) VALUES (x'')", [])?;
-        let id = InterestId(tx.last_insert_rowid());
-        tx.commit()?;
-        let interest = Interest {
-            id,
+        let mut interest = Interest {
+            id: InterestId(0),
             subject: new.subject,
             weight,
             source: new.source,
@@ -243,11 +260,22 @@ impl Vault {
             added: today,
         };
         interest.validate()?;
-        if let Err(e) = self.write_interest(&interest) {
-            let _ = self.conn.execute("DELETE FROM interest WHERE id = ?1", [id.0]);
-            return Err(e);
-        }
+        self.write(|tx| {
+            interest.id = self.insert_interest(tx, &interest)?;
+            Ok(())
+        })?;
         Ok(interest)
+    }
+
+    /// Inserts a new interest row and seals the record for it; returns the row's id.
+    fn insert_interest(&self, tx: &Connection, interest: &Interest) -> Result<InterestId> {
+        tx.execute("INSERT INTO interest (record) VALUES (x'')", [])?;
+        let mut stored = interest.clone();
+        stored.id = InterestId(tx.last_insert_rowid());
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("interests serialize"));
+        let sealed = self.seal(&interest_place(stored.id), &json)?;
+        tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![stored.id.0, sealed])?;
+        Ok(stored.id)
     }
 
     /// Changes an interest; the change is checked before it is kept.
@@ -264,14 +292,16 @@ impl Vault {
     }
 
     pub fn remove_interest(&self, id: InterestId) -> Result<()> {
-        if self.conn.execute("DELETE FROM interest WHERE id = ?1", [id.0])? == 0 {
-            return Err(Error::NoSuchInterest(id));
-        }
-        Ok(())
+        self.write(|tx| {
+            if tx.execute("DELETE FROM interest WHERE id = ?1", [id.0])? == 0 {
+                return Err(Error::NoSuchInterest(id));
+            }
+            Ok(())
+        })
     }
 
     /// Replaces the profile with `profile` in one transaction: all of it or none of it.
-    pub(crate) fn replace_profile(&mut self, profile: &Profile) -> Result<()> {
+    pub(crate) fn replace_profile(&self, profile: &Profile) -> Result<()> {
         // Seal everything first, then write, so that a failure cannot leave half a profile.
         let mut field_rows = Vec::new();
         for (field, value) in &profile.fields {
@@ -293,26 +323,76 @@ impl Vault {
             interest.validate()?;
         }
 
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute("DELETE FROM profile_field", [])?;
-        tx.execute("DELETE FROM interest", [])?;
-        for (slot, sealed) in &sealed_fields {
-            tx.execute(
-                "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)",
-                params![slot.as_slice(), sealed],
-            )?;
-        }
-        for interest in &profile.interests {
-            tx.execute("INSERT INTO interest (record) VALUES (x'')", [])?;
-            let mut stored = interest.clone();
-            stored.id = InterestId(tx.last_insert_rowid());
-            let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("interests serialize"));
-            let sealed = self.keys.seal(&interest_place(stored.id), &json)?;
-            tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![stored.id.0, sealed])?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(|tx| {
+            tx.execute("DELETE FROM profile_field", [])?;
+            tx.execute("DELETE FROM interest", [])?;
+            for (slot, sealed) in &sealed_fields {
+                tx.execute(
+                    "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)",
+                    params![slot.as_slice(), sealed],
+                )?;
+            }
+            for interest in &profile.interests {
+                self.insert_interest(tx, interest)?;
+            }
+            Ok(())
+        })
     }
+
+    /// Runs `change` in one immediate transaction and re-signs the manifest before committing,
+    /// so the rows and their manifest always change together.
+    pub(crate) fn write<T>(&self, change: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let out = change(&tx)?;
+        let tag = self.keys.manifest_tag(&manifest_rows(&tx)?);
+        tx.execute(
+            "INSERT INTO profile_manifest (id, tag) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET tag = excluded.tag",
+            [tag],
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Checks that the profile's rows are exactly the ones the manifest vouches for. Callers
+    /// hold a read transaction, so the check sees the same rows they read.
+    fn check_manifest(&self) -> Result<()> {
+        let tag: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT tag FROM profile_manifest WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        let rows = manifest_rows(&self.conn)?;
+        match tag {
+            Some(tag) if self.keys.manifest_matches(&rows, &tag) => Ok(()),
+            Some(_) => Err(Error::Damaged(
+                "the profile's rows do not match its manifest: a row was deleted, added or rolled back"
+                    .into(),
+            )),
+            None => Err(Error::Damaged("the profile's manifest is missing".into())),
+        }
+    }
+}
+
+/// Every row of the profile's tables, in key order, length-prefixed: what the manifest signs.
+fn manifest_rows(conn: &Connection) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut push = |part: &[u8]| {
+        out.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        out.extend_from_slice(part);
+    };
+    for (table, sql) in [
+        (FIELD_TABLE, "SELECT slot, value FROM profile_field ORDER BY slot"),
+        (INTEREST_TABLE, "SELECT CAST(id AS BLOB), record FROM interest ORDER BY id"),
+    ] {
+        push(table.as_bytes());
+        let mut stmt = conn.prepare(sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            push(&row.get::<_, Vec<u8>>(0)?);
+            push(&row.get::<_, Vec<u8>>(1)?);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -372,7 +452,7 @@ mod tests {
 
     #[test]
     fn interests_lifecycle_and_prefs() {
-        let (_d, mut v) = vault();
+        let (_d, v) = vault();
         let today = date(2026, 5, 1);
         let a = v.add_interest(NewInterest::stated(Subject::topic(4).unwrap()), today).unwrap();
         let b = v.add_interest(NewInterest::stated(Subject::text("tricycles").unwrap()), today).unwrap();

@@ -47,6 +47,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE interest (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE profile_manifest (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        tag BLOB NOT NULL
     ) STRICT;",
 ];
 
@@ -266,7 +270,10 @@ impl Vault {
             other => other?,
         }
         fsync_dir(dir)?;
-        Self::open(path, passphrase)
+        let vault = Self::open(path, passphrase)?;
+        // Vouch for the empty profile, so that a missing manifest always means tampering.
+        vault.write(|_| Ok(()))?;
+        Ok(vault)
     }
 
     /// Unlocks the vault at `path`. Reads only until the passphrase is proven right.
@@ -442,6 +449,18 @@ mod tests {
         drop(Vault::open(&path, &pw("a long passphrase")).unwrap());
         assert_eq!(unlock_wait(&path), Duration::ZERO);
         assert!(!attempts_path(&path).exists());
+    }
+
+    #[test]
+    fn a_vault_from_a_newer_butler_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VAULT_FILE);
+        drop(Vault::create(&path, &pw("a long passphrase"), KdfParams::FLOOR).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let before = fs::read(&path).unwrap();
+        let err = Vault::open(&path, &pw("a long passphrase")).unwrap_err();
+        assert!(matches!(err, Error::NewerSchema { .. }), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), before);
     }
 
     #[test]
