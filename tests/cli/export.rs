@@ -21,6 +21,12 @@ fn sealed_export_round_trips_into_a_new_vault() {
     let a = filled();
     let file = a.dir.path().join("profile.export");
     a.ok(&["export", "--out", file.to_str().unwrap()]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "an export is readable by the owner only");
+    }
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("butler-export-sealed"));
     for secret in ["1975-12-01", "tricycles", "private", "fr-BE"] {

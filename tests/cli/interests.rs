@@ -84,6 +84,19 @@ fn commands_running_at_the_same_time_lose_nothing() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
+    // Read-modify-write changes at the same time: each one must keep the others'.
+    let settings =
+        [("cap.day", "4"), ("cap.week", "12"), ("quiet-hours", "22:00-06:00"), ("channels", "email")];
+    let children: Vec<_> =
+        settings.iter().map(|(k, val)| v.command(&["prefs", "set", k, val]).spawn().unwrap()).collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let prefs: serde_json::Value = serde_json::from_str(&v.ok(&["prefs", "show", "--json"])).unwrap();
+    assert_eq!(prefs["overall"]["per_day"], 4);
+    assert_eq!(prefs["overall"]["per_week"], 12);
+    assert_eq!(prefs["quiet_hours"]["start"], "22:00:00");
+    assert_eq!(prefs["channels"], serde_json::json!(["email"]));
     v.ok(&["profile", "set", "home.city", "Namur"]);
     let list = v.ok(&["interests", "list"]);
     for i in 0..4 {

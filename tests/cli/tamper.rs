@@ -144,3 +144,26 @@ fn a_deleted_manifest_is_reported() {
     v.sql().execute("DELETE FROM profile_manifest", []).unwrap();
     assert!(v.fails(&["profile", "show"]).contains("manifest is missing"));
 }
+
+#[test]
+fn a_later_write_does_not_launder_tampering() {
+    let v = TestVault::new();
+    v.ok(&["interests", "add", "--text", "gardening"]);
+    let old: Vec<u8> =
+        v.sql().query_row("SELECT record FROM interest WHERE id = 1", [], |r| r.get(0)).unwrap();
+    v.ok(&["interests", "off", "1"]);
+    v.sql().execute("UPDATE interest SET record = ?1 WHERE id = 1", [old]).unwrap();
+    // The owner's next change is refused rather than signing the rolled-back row as valid.
+    assert!(v.fails(&["profile", "set", "home.city", "Lyon"]).contains("rolled back"));
+    assert!(v.fails(&["prefs", "set", "cap.day", "4"]).contains("rolled back"));
+    assert!(v.fails(&["interests", "list"]).contains("rolled back"));
+}
+
+#[test]
+fn single_value_reads_see_a_deleted_row() {
+    let v = TestVault::new();
+    v.ok(&["prefs", "set", "channels", "email"]);
+    v.sql().execute("DELETE FROM profile_field", []).unwrap();
+    // Without the manifest this would quietly show the default preferences.
+    assert!(v.fails(&["prefs", "show"]).contains("deleted, added or rolled back"));
+}

@@ -470,9 +470,9 @@ fn topics(cmd: &TopicCommand) -> Result<()> {
 }
 
 fn prefs(vault: &Vault, cmd: PrefsCommand) -> Result<()> {
-    let mut prefs = vault.offer_preferences()?;
     match cmd {
         PrefsCommand::Show { json } => {
+            let prefs = vault.offer_preferences()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&prefs)?);
                 return Ok(());
@@ -507,8 +507,7 @@ fn prefs(vault: &Vault, cmd: PrefsCommand) -> Result<()> {
             );
         }
         PrefsCommand::Set { key, value } => {
-            prefs.set(&key, &value)?;
-            vault.set_offer_preferences(&prefs)?;
+            vault.update_offer_preferences(|p| p.set(&key, &value))?;
             println!("{key} set");
         }
         PrefsCommand::Reset => {
@@ -529,15 +528,24 @@ fn passwd(vault: &mut Vault, kdf: &KdfArgs) -> Result<()> {
     Ok(())
 }
 
-/// Writes a file whole or not at all: a temporary file in the same folder, synced, then renamed.
+/// Writes a file whole or not at all, readable by the owner only: a new temporary file in the
+/// same folder (never an existing file or a planted link), synced, renamed, and the folder synced.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.partial", path.file_name().and_then(|n| n.to_str()).unwrap_or("export")));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(".{name}.{}-{nanos}.partial", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -580,6 +588,8 @@ fn export(vault: &Vault, passphrase: &SecretString, out: Option<&Path>, plaintex
 fn import(vault: &mut Vault, passphrase: &SecretString, file: &Path, replace: bool) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let parsed = ExportFile::parse(&bytes)?;
+    // Checked again inside the import's transaction; asked here too so that a doomed import
+    // fails before the passphrase work.
     if !replace && !vault.profile()?.is_empty() {
         return Err(Error::ProfileNotEmpty.into());
     }

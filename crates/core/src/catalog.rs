@@ -345,14 +345,21 @@ pub(crate) fn text(input: &str, max: usize) -> Result<String, String> {
     if input.is_empty() {
         return Err("must not be empty (use `unset` to remove a value)".into());
     }
-    if input.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
+    if input.chars().any(|c| c.is_control() || is_invisible(c)) {
+        return Err("must not contain control, invisible or text-direction characters".into());
     }
     let len = input.chars().count();
     if len > max {
         return Err(format!("is {len} characters long; at most {max} are allowed"));
     }
     Ok(input.to_owned())
+}
+
+/// Format characters that change what a reader sees without being seen: zero-width characters,
+/// bidirectional overrides and isolates, the soft hyphen and the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn parse_birth_date(input: &str) -> Result<Date, String> {
@@ -453,8 +460,10 @@ fn email(input: &str) -> Result<String, String> {
     if input.len() > 254 {
         return Err("is longer than 254 characters".into());
     }
-    email_address::EmailAddress::from_str(input)
-        .map(|e| e.to_string())
+    let options =
+        email_address::Options::default().with_required_tld().without_display_text().without_domain_literal();
+    email_address::EmailAddress::parse_with_options(input, options)
+        .map(|e| e.email())
         .map_err(|e| format!("`{input}` is not an e-mail address ({e})"))
 }
 
@@ -512,6 +521,11 @@ mod tests {
         assert!(bad(Field::ContactEmail, "not-an-address").contains("not an e-mail"));
         assert!(bad(Field::Gender, "").contains("empty"));
         assert!(bad(Field::HomeCity, "a\u{7}b").contains("control"));
+        assert!(bad(Field::HomeCity, "Lyon\u{202E}noyL").contains("text-direction"));
+        assert!(bad(Field::Gender, "a\u{200B}b").contains("invisible"));
+        for address in ["Ada <ada@example.org>", "ada@[127.0.0.1]", "ada@localhost"] {
+            assert!(bad(Field::ContactEmail, address).contains("not an e-mail"), "{address}");
+        }
         assert!(bad(Field::Interests, "x").contains("butler interests"));
     }
 

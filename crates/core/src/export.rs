@@ -196,12 +196,9 @@ impl Vault {
 
     /// Imports a document. A vault that already holds a profile is only overwritten with
     /// `replace`; either way the import is whole or nothing.
-    pub fn import_document(&mut self, doc: ProfileDocument, replace: bool) -> Result<ImportSummary> {
+    pub fn import_document(&self, doc: ProfileDocument, replace: bool) -> Result<ImportSummary> {
         let profile = doc.into_profile()?;
-        if !replace && !self.profile()?.is_empty() {
-            return Err(Error::ProfileNotEmpty);
-        }
-        self.replace_profile(&profile)?;
+        self.replace_profile(&profile, replace)?;
         Ok(ImportSummary { fields: profile.fields.len(), interests: profile.interests.len() })
     }
 }
@@ -240,8 +237,7 @@ mod tests {
         json["kdf_params"]["m_cost_kib"] = Json::from(1024);
         assert!(ExportFile::parse(&serde_json::to_vec(&json).unwrap()).is_err());
 
-        let mut other =
-            Vault::create(&dir.path().join("b"), &pw("second passphrase"), KdfParams::FLOOR).unwrap();
+        let other = Vault::create(&dir.path().join("b"), &pw("second passphrase"), KdfParams::FLOOR).unwrap();
         other.import_document(doc.clone(), false).unwrap();
         assert_eq!(other.profile().unwrap().fields, v.profile().unwrap().fields);
         assert!(matches!(other.import_document(doc, false), Err(Error::ProfileNotEmpty)));
@@ -249,7 +245,7 @@ mod tests {
 
     #[test]
     fn a_bad_value_imports_nothing() {
-        let (_dir, mut v) = filled();
+        let (_dir, v) = filled();
         let before = v.profile().unwrap();
         let mut doc = v.export_document().unwrap();
         doc.fields.insert("home.city".into(), Json::from("Berlin"));

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{DecisionStyle, Field, FieldValue, ValueError};
-use crate::crypto::{CryptoError, Place, Slot};
+use crate::crypto::{CryptoError, Place, Slot, VaultKeys};
 use crate::error::{Error, Result};
 use crate::interests::{Interest, InterestId, NewInterest, State, check_weight};
 use crate::prefs::OfferPreferences;
@@ -93,18 +93,21 @@ impl Vault {
     }
 
     fn write_field(&self, field: Field, value: Stored) -> Result<()> {
+        self.write(|tx| self.put_field(tx, field, value))
+    }
+
+    /// Seals and stores a field's record, within the caller's transaction.
+    fn put_field(&self, tx: &Connection, field: Field, value: Stored) -> Result<()> {
         let slot = self.field_slot(field);
         let record = FieldRecord { field: field.name().into(), value };
         let json = zeroize::Zeroizing::new(serde_json::to_vec(&record).expect("records serialize"));
         let sealed = self.seal(&field_place(&slot), &json)?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)
-                 ON CONFLICT (slot) DO UPDATE SET value = excluded.value",
-                params![slot.as_slice(), sealed],
-            )?;
-            Ok(())
-        })
+        tx.execute(
+            "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)
+             ON CONFLICT (slot) DO UPDATE SET value = excluded.value",
+            params![slot.as_slice(), sealed],
+        )?;
+        Ok(())
     }
 
     fn read_field(&self, field: Field) -> Result<Option<Stored>> {
@@ -141,6 +144,10 @@ impl Vault {
 
     /// The value of a simple field, if set.
     pub fn field(&self, field: Field) -> Result<Option<FieldValue>> {
+        self.checked(|| self.field_unchecked(field))
+    }
+
+    fn field_unchecked(&self, field: Field) -> Result<Option<FieldValue>> {
         Ok(match self.read_field(field)? {
             None => None,
             Some(Stored::Date(d)) => Some(FieldValue::Date(d)),
@@ -154,7 +161,22 @@ impl Vault {
 
     /// The offer preferences, or the defaults if the owner never set any.
     pub fn offer_preferences(&self) -> Result<OfferPreferences> {
-        Ok(self.stored_offer_preferences()?.unwrap_or_default())
+        self.checked(|| Ok(self.stored_offer_preferences()?.unwrap_or_default()))
+    }
+
+    /// Changes the offer preferences in one transaction (read, change, check, write), so two
+    /// owners' tools changing them at once cannot lose either change.
+    pub fn update_offer_preferences(
+        &self,
+        change: impl FnOnce(&mut OfferPreferences) -> Result<(), ValueError>,
+    ) -> Result<OfferPreferences> {
+        self.write(|tx| {
+            let mut prefs = self.stored_offer_preferences()?.unwrap_or_default();
+            change(&mut prefs)?;
+            prefs.validate()?;
+            self.put_field(tx, Field::OfferPreferences, Stored::OfferPreferences(prefs.clone()))?;
+            Ok(prefs)
+        })
     }
 
     fn stored_offer_preferences(&self) -> Result<Option<OfferPreferences>> {
@@ -172,13 +194,17 @@ impl Vault {
 
     /// The whole profile. Every row is opened, so a tampered row anywhere is reported.
     pub fn profile(&self) -> Result<Profile> {
-        // One read transaction: the rows and the manifest are checked on the same snapshot.
-        let _snapshot = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
+        // Values are opened first, so an altered value is reported by name; the manifest then
+        // catches rows deleted, added or rolled back, on the same snapshot.
+        self.checked(|| self.profile_unchecked())
+    }
+
+    fn profile_unchecked(&self) -> Result<Profile> {
         let mut fields = BTreeMap::new();
         let rows: i64 = self.conn.query_row("SELECT count(*) FROM profile_field", [], |r| r.get(0))?;
         let mut seen = 0;
         for field in Field::ALL.into_iter().filter(|f| f.is_simple()) {
-            if let Some(v) = self.field(field)? {
+            if let Some(v) = self.field_unchecked(field)? {
                 fields.insert(field, v);
                 seen += 1;
             }
@@ -191,19 +217,12 @@ impl Vault {
                 rows - seen
             )));
         }
-        let interests = self.read_interests()?;
-        // Values are opened first, so an altered value is reported by name; the manifest then
-        // catches rows deleted, added or rolled back.
-        self.check_manifest()?;
-        Ok(Profile { fields, offer_preferences, interests })
+        Ok(Profile { fields, offer_preferences, interests: self.read_interests()? })
     }
 
     /// Every interest, in the order they were added.
     pub fn interests(&self) -> Result<Vec<Interest>> {
-        let _snapshot = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?;
-        let interests = self.read_interests()?;
-        self.check_manifest()?;
-        Ok(interests)
+        self.checked(|| self.read_interests())
     }
 
     fn read_interests(&self) -> Result<Vec<Interest>> {
@@ -229,21 +248,16 @@ impl Vault {
 
     /// One interest by id.
     pub fn interest(&self, id: InterestId) -> Result<Interest> {
+        self.checked(|| self.interest_unchecked(id))
+    }
+
+    fn interest_unchecked(&self, id: InterestId) -> Result<Interest> {
         let sealed: Vec<u8> = self
             .conn
             .query_row("SELECT record FROM interest WHERE id = ?1", [id.0], |r| r.get(0))
             .optional()?
             .ok_or(Error::NoSuchInterest(id))?;
         self.open_interest(id, &sealed)
-    }
-
-    fn write_interest(&self, interest: &Interest) -> Result<()> {
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(interest).expect("interests serialize"));
-        let sealed = self.seal(&interest_place(interest.id), &json)?;
-        self.write(|tx| {
-            tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![interest.id.0, sealed])?;
-            Ok(())
-        })
     }
 
     /// Adds an interest. The id is the row's, and the record is sealed for that row.
@@ -284,11 +298,18 @@ impl Vault {
         id: InterestId,
         change: impl FnOnce(&mut Interest) -> Result<(), ValueError>,
     ) -> Result<Interest> {
-        let mut interest = self.interest(id)?;
-        change(&mut interest)?;
-        interest.validate()?;
-        self.write_interest(&interest)?;
-        Ok(interest)
+        // Read, change and write in one transaction, so concurrent changes cannot lose each other.
+        self.write(|tx| {
+            let mut interest = self.interest_unchecked(id)?;
+            change(&mut interest)?;
+            interest.validate()?;
+            let json = zeroize::Zeroizing::new(serde_json::to_vec(&interest).expect("interests serialize"));
+            let sealed = self.seal(&interest_place(id), &json)?;
+            if tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![id.0, sealed])? == 0 {
+                return Err(Error::NoSuchInterest(id));
+            }
+            Ok(interest)
+        })
     }
 
     pub fn remove_interest(&self, id: InterestId) -> Result<()> {
@@ -300,8 +321,9 @@ impl Vault {
         })
     }
 
-    /// Replaces the profile with `profile` in one transaction: all of it or none of it.
-    pub(crate) fn replace_profile(&self, profile: &Profile) -> Result<()> {
+    /// Replaces the profile with `profile` in one transaction: all of it or none of it. Without
+    /// `replace`, a vault that holds any profile data is left alone.
+    pub(crate) fn replace_profile(&self, profile: &Profile, replace: bool) -> Result<()> {
         // Seal everything first, then write, so that a failure cannot leave half a profile.
         let mut field_rows = Vec::new();
         for (field, value) in &profile.fields {
@@ -324,6 +346,14 @@ impl Vault {
         }
 
         self.write(|tx| {
+            let held: i64 = tx.query_row(
+                "SELECT (SELECT count(*) FROM profile_field) + (SELECT count(*) FROM interest)",
+                [],
+                |r| r.get(0),
+            )?;
+            if held > 0 && !replace {
+                return Err(Error::ProfileNotEmpty);
+            }
             tx.execute("DELETE FROM profile_field", [])?;
             tx.execute("DELETE FROM interest", [])?;
             for (slot, sealed) in &sealed_fields {
@@ -343,14 +373,24 @@ impl Vault {
     /// so the rows and their manifest always change together.
     pub(crate) fn write<T>(&self, change: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        // Never re-sign rows that were tampered with: that would launder them into valid ones.
+        self.check_manifest()?;
         let out = change(&tx)?;
-        let tag = self.keys.manifest_tag(&manifest_rows(&tx)?);
-        tx.execute(
-            "INSERT INTO profile_manifest (id, tag) VALUES (1, ?1)
-             ON CONFLICT (id) DO UPDATE SET tag = excluded.tag",
-            [tag],
-        )?;
+        self.keys.write_manifest(&tx)?;
         tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs a read on one snapshot and checks the manifest on the same snapshot. Inside a
+    /// transaction already (a write, or a larger read), it joins that one.
+    fn checked<T>(&self, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        let _snapshot = if self.conn.is_autocommit() {
+            Some(Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?)
+        } else {
+            None
+        };
+        let out = read()?;
+        self.check_manifest()?;
         Ok(out)
     }
 
@@ -370,6 +410,19 @@ impl Vault {
             )),
             None => Err(Error::Damaged("the profile's manifest is missing".into())),
         }
+    }
+}
+
+impl VaultKeys {
+    /// Signs the profile's current rows as its manifest, within the caller's transaction.
+    pub(crate) fn write_manifest(&self, conn: &Connection) -> Result<()> {
+        let tag = self.manifest_tag(&manifest_rows(conn)?);
+        conn.execute(
+            "INSERT INTO profile_manifest (id, tag) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET tag = excluded.tag",
+            [tag],
+        )?;
+        Ok(())
     }
 }
 
@@ -447,7 +500,8 @@ mod tests {
         let err = v.field(Field::Gender).unwrap_err();
         assert_eq!(err.code(), "tampered");
         assert!(err.to_string().contains("gender"), "{err}");
-        assert!(v.field(Field::HomeCity).is_ok());
+        // The untouched field opens, but the rows as a whole no longer match their manifest.
+        assert_eq!(v.field(Field::HomeCity).unwrap_err().code(), "damaged");
     }
 
     #[test]

@@ -157,8 +157,9 @@ impl Header {
     }
 }
 
-/// An unlocked vault. The keys live as long as it does and are zeroized when it is dropped
-/// (locking is dropping).
+/// An unlocked vault; locking is dropping it. The data key is zeroized on drop; the working
+/// keys are held in ring's key types, whose expanded schedules ring does not zeroize, so they
+/// live in memory as long as the vault is unlocked and until that memory is reused.
 pub struct Vault {
     pub(crate) conn: Connection,
     pub(crate) keys: VaultKeys,
@@ -221,7 +222,17 @@ fn has_sqlite_magic(path: &Path) -> Result<bool> {
     }
 }
 
-fn fsync_dir(dir: &Path) -> Result<()> {
+/// Creates the data folder readable by the owner only (on Unix).
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    Ok(())
+}
+
+pub(crate) fn fsync_dir(dir: &Path) -> Result<()> {
     fs::File::open(dir)?.sync_all()?;
     Ok(())
 }
@@ -236,7 +247,7 @@ impl Vault {
             return Err(Error::AlreadyExists(path.to_path_buf()));
         }
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
+        create_private_dir(dir)?;
         let data_key = SecretKey::generate()?;
         let vault_id = crypto::random_bytes::<16>()?;
         let header = Header::seal(vault_id, kdf, passphrase, &data_key)?;
@@ -248,6 +259,9 @@ impl Vault {
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
             migrate(&mut conn)?;
             header.write(&conn)?;
+            // Vouch for the empty profile before the file is put in place, so that a missing
+            // manifest always means tampering.
+            VaultKeys::derive(&data_key, &vault_id).write_manifest(&conn)?;
             // Closing checkpoints the write-ahead log into the file and removes it.
             conn.close().map_err(|(_, e)| e)?;
             fs::File::open(&tmp)?.sync_all()?;
@@ -270,10 +284,7 @@ impl Vault {
             other => other?,
         }
         fsync_dir(dir)?;
-        let vault = Self::open(path, passphrase)?;
-        // Vouch for the empty profile, so that a missing manifest always means tampering.
-        vault.write(|_| Ok(()))?;
-        Ok(vault)
+        Self::open(path, passphrase)
     }
 
     /// Unlocks the vault at `path`. Reads only until the passphrase is proven right.
@@ -326,6 +337,9 @@ impl Vault {
         header.write(&tx)?;
         tx.commit()?;
         self.kdf = kdf;
+        // Best effort: move the change into the main file now, so the old wrapped key does not
+        // linger in the write-ahead log. (A busy reader may keep it there a little longer.)
+        let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         Ok(())
     }
 
@@ -383,8 +397,10 @@ pub fn unlock_wait(vault: &Path) -> Duration {
         return Duration::ZERO;
     }
     let delay = 1u64.checked_shl(failures - 3).unwrap_or(u64::MAX).min(300);
-    let ready_at = last.saturating_add(delay);
-    Duration::from_secs(ready_at.saturating_sub(now_secs()))
+    // A failure time in the future (a clock set back, an edited file) counts as now, so the wait
+    // is never longer than the delay itself.
+    let ready_at = last.min(now_secs()).saturating_add(delay);
+    Duration::from_secs(ready_at.saturating_sub(now_secs()).min(delay))
 }
 
 fn record_failure(vault: &Path) {
@@ -421,6 +437,33 @@ mod tests {
         assert_eq!(v.kdf(), KdfParams::FLOOR);
         v.integrity_check().unwrap();
         assert!(!format!("{v:?}").contains("key"), "Debug shows no key material");
+    }
+
+    #[test]
+    fn writes_are_durable_wal_with_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let v =
+            Vault::create(&dir.path().join(VAULT_FILE), &pw("a long passphrase"), KdfParams::FLOOR).unwrap();
+        let mode: String = v.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let sync: i64 = v.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), sync), ("wal", 2), "WAL with synchronous=FULL (2)");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let nested = dir.path().join("a/b");
+            drop(
+                Vault::create(&nested.join(VAULT_FILE), &pw("a long passphrase"), KdfParams::FLOOR).unwrap(),
+            );
+            assert_eq!(fs::metadata(&nested).unwrap().permissions().mode() & 0o777, 0o700);
+        }
+    }
+
+    #[test]
+    fn a_failure_time_in_the_future_never_waits_longer_than_the_delay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VAULT_FILE);
+        fs::write(attempts_path(&path), format!("4 {}\n", now_secs() + 86_400)).unwrap();
+        assert!(unlock_wait(&path) <= Duration::from_secs(2));
     }
 
     #[test]
