@@ -121,7 +121,6 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
 }
 
 /// A 256-bit secret key, zeroized on drop and never printed.
-#[derive(Clone)]
 pub struct SecretKey(Zeroizing<[u8; KEY_LEN]>);
 
 impl SecretKey {
