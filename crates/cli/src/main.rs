@@ -1,6 +1,7 @@
 //! `butler`: the owner's command line. Each command unlocks the vault, calls the core, and prints
 //! the result; errors are one line on stderr with a non-zero exit status.
 
+mod access;
 mod secret;
 
 use std::io::{IsTerminal, Write};
@@ -64,6 +65,21 @@ enum Command {
     },
     /// Check the vault file and every sealed value in it.
     Check,
+    /// Unlock the vault and serve the brand API on 127.0.0.1 (until Ctrl-C or SIGTERM).
+    Serve {
+        /// The port (0 picks a free one and prints it).
+        #[arg(long, default_value_t = butler_api::DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Brands' access requests: list, approve (possibly narrowed) or deny.
+    #[command(subcommand)]
+    Requests(access::RequestCommand),
+    /// Grants: list, pause, resume or revoke.
+    #[command(subcommand)]
+    Grants(access::GrantCommand),
+    /// The access log: every use of your data by a brand.
+    #[command(subcommand)]
+    Log(access::LogCommand),
 }
 
 #[derive(Args, Debug)]
@@ -259,6 +275,10 @@ fn run(cli: Cli) -> Result<()> {
                     );
                     Ok(())
                 }
+                Command::Serve { port } => access::serve(vault, port),
+                Command::Requests(cmd) => access::requests(&vault, cmd),
+                Command::Grants(cmd) => access::grants(&vault, cmd),
+                Command::Log(cmd) => access::log(&vault, &cmd),
                 Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),
             }
         }

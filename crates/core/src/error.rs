@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::access::ScopeError;
 use crate::catalog::ValueError;
 use crate::crypto::CryptoError;
 use crate::interests::InterestId;
@@ -35,6 +36,22 @@ pub enum Error {
     ProfileNotEmpty,
     #[error("export file: {0}")]
     Export(String),
+    #[error("invalid client metadata: {0}")]
+    Registration(String),
+    #[error("unknown client: register first")]
+    UnknownClient,
+    #[error("{0}")]
+    Scope(#[from] ScopeError),
+    #[error("no pending request has the code {0}; `butler requests list` shows them")]
+    NoSuchRequest(String),
+    #[error("the request {0} was already decided")]
+    RequestDecided(String),
+    #[error("the request {0} has expired; the brand must ask again")]
+    RequestExpired(String),
+    #[error("no grant with id {0}; `butler grants list` shows them")]
+    NoSuchGrant(String),
+    #[error("the grant {0} is revoked; revocation is final")]
+    GrantRevoked(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("database: {0}")]
@@ -60,6 +77,12 @@ impl Error {
             Error::NoSuchInterest(_) => "not_found",
             Error::ProfileNotEmpty => "profile_not_empty",
             Error::Export(_) => "export_file",
+            Error::Registration(_) => "invalid_client_metadata",
+            Error::UnknownClient => "invalid_client",
+            Error::Scope(_) => "invalid_scope",
+            Error::NoSuchRequest(_) | Error::NoSuchGrant(_) => "not_found",
+            Error::RequestDecided(_) | Error::GrantRevoked(_) => "conflict",
+            Error::RequestExpired(_) => "expired",
             Error::Io(_) => "io",
             Error::Database(_) => "database",
         }

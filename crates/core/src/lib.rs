@@ -9,12 +9,21 @@
 //! - [`catalog`]: the field catalog shared with brands, and value validation.
 //! - [`profile`], [`interests`], [`prefs`], [`taxonomy`]: what the owner keeps in the vault.
 //! - [`export`]: sealed and plaintext exports, and import.
+//! - [`access`], [`brands`], [`grants`]: purposes and scopes, registered brands, the device
+//!   flow, grants and tokens.
+//! - [`disclosure`], [`log`]: what a grant discloses, and the access log written before any
+//!   response.
 
+pub mod access;
+pub mod brands;
 pub mod catalog;
 pub mod crypto;
+pub mod disclosure;
 pub mod error;
 pub mod export;
+pub mod grants;
 pub mod interests;
+pub mod log;
 pub mod prefs;
 pub mod profile;
 pub mod taxonomy;

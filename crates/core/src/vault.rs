@@ -52,6 +52,34 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         tag BLOB NOT NULL
     ) STRICT;",
+    // 2: brands, access requests, grants, tokens and the access log.
+    "CREATE TABLE brand (
+        client_id TEXT PRIMARY KEY,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE access_request (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_slot BLOB NOT NULL UNIQUE,
+        user_slot BLOB NOT NULL UNIQUE,
+        client_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE grant_record (
+        id TEXT PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE token (
+        hash BLOB PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        grant_id TEXT NOT NULL,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE access_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        record BLOB NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes: the number of migrations.

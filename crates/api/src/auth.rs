@@ -1,0 +1,77 @@
+//! The bearer extractor. A data handler cannot be written without it: it checks the token on
+//! every request (so pausing and revoking take effect at once) and logs a refusal for a known
+//! token that is no longer live before answering.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use butler_core::grants::{Authorized, TokenProblem};
+use butler_core::log::{AccessEntry, Outcome};
+
+use crate::{ApiError, AppState};
+
+/// A brand whose token speaks for a live grant.
+pub struct BrandAuth(pub Authorized);
+
+/// Builds a log entry for a request by `auth`'s brand. `seq` is set when it is appended.
+pub fn entry(auth: &Authorized, endpoint: &str, purpose: Option<&str>, outcome: Outcome) -> AccessEntry {
+    AccessEntry {
+        seq: 0,
+        at: jiff::Timestamp::now(),
+        client_id: auth.brand.client_id.clone(),
+        brand: auth.brand.name.clone(),
+        grant_id: Some(auth.grant.id.clone()),
+        token_id: Some(auth.token_id.clone()),
+        endpoint: endpoint.to_owned(),
+        purpose: purpose.map(str::to_owned),
+        asked: Vec::new(),
+        disclosed: Vec::new(),
+        withheld: Vec::new(),
+        outcome,
+        note: None,
+    }
+}
+
+fn query_purpose(parts: &Parts) -> Option<String> {
+    let query = parts.uri.query()?;
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "purpose")
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for BrandAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(|t| t.trim().to_owned()) else {
+            return Err(ApiError::Bearer {
+                status: axum::http::StatusCode::UNAUTHORIZED,
+                error: "",
+                description: "a bearer token is required".into(),
+            });
+        };
+        let now = state.now();
+        let endpoint = parts.uri.path().to_owned();
+        let purpose = query_purpose(parts);
+        let checked = state.with_vault(move |v| Ok(v.authorize(&token, now)?)).await?;
+        match checked {
+            Ok(auth) => Ok(BrandAuth(auth)),
+            Err(TokenProblem::Unknown) => Err(ApiError::invalid_token("the token is unknown or malformed")),
+            Err(TokenProblem::NotLive { auth, reason }) => {
+                let mut refused = entry(&auth, &endpoint, purpose.as_deref(), Outcome::Refused);
+                refused.at = now;
+                refused.note = Some(reason.to_owned());
+                state
+                    .with_vault(move |v| {
+                        v.append_access(refused)
+                            .map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
+                    })
+                    .await?;
+                Err(ApiError::invalid_token(reason))
+            }
+        }
+    }
+}

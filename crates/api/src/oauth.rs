@@ -1,0 +1,335 @@
+//! OAuth onboarding: discovery (RFC 8414), registration (RFC 7591), device authorization and
+//! the token endpoint (RFC 8628), introspection (RFC 7662) and revocation (RFC 7009).
+
+use std::collections::BTreeSet;
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use butler_core::access::{AccessSpec, Purpose, supported_scopes};
+use butler_core::brands::Registration;
+use butler_core::grants::Poll;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{ApiError, AppState};
+
+pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route("/oauth/register", post(register))
+        .route("/oauth/device_authorization", post(device_authorization))
+        .route("/oauth/token", post(token))
+        .route("/oauth/introspect", post(introspect))
+        .route("/oauth/revoke", post(revoke))
+        .route("/activate", get(activate))
+}
+
+/// A form body whose rejection is an OAuth `invalid_request`.
+pub struct OAuthForm<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for OAuthForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(ApiError::Problem {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                title: "Unsupported media type",
+                detail: "OAuth endpoints take application/x-www-form-urlencoded bodies.".into(),
+            });
+        }
+        axum::Form::<T>::from_request(req, state).await.map(|axum::Form(v)| OAuthForm(v)).map_err(|e| match e
+            .status()
+        {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::Problem {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                title: "Payload too large",
+                detail: e.body_text(),
+            },
+            _ => ApiError::oauth("invalid_request", e.body_text()),
+        })
+    }
+}
+
+/// A JSON body whose rejection is a problem response with the parser's message.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(req, state).await.map(|Json(v)| JsonBody(v)).map_err(|e| {
+            let status = e.status();
+            let title = match status {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
+                StatusCode::PAYLOAD_TOO_LARGE => "Payload too large",
+                _ => "Bad request",
+            };
+            let status =
+                if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+            ApiError::Problem { status, title, detail: e.body_text() }
+        })
+    }
+}
+
+async fn metadata(State(state): State<AppState>) -> Json<Value> {
+    let issuer = state.issuer();
+    Json(json!({
+        "issuer": issuer,
+        "token_endpoint": format!("{issuer}/oauth/token"),
+        "device_authorization_endpoint": format!("{issuer}/oauth/device_authorization"),
+        "registration_endpoint": format!("{issuer}/oauth/register"),
+        "introspection_endpoint": format!("{issuer}/oauth/introspect"),
+        "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+        "grant_types_supported": [DEVICE_GRANT_TYPE],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "introspection_endpoint_auth_methods_supported": ["none"],
+        "revocation_endpoint_auth_methods_supported": ["none"],
+        "scopes_supported": supported_scopes(),
+        "authorization_details_types_supported": [butler_core::access::AUTHORIZATION_DETAILS_TYPE],
+        "butler_purposes": Purpose::ALL.iter().map(|p| json!({"purpose": p.name(), "dpv": p.dpv_term(), "description": p.description()})).collect::<Vec<_>>(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    client_name: Option<String>,
+    client_uri: Option<String>,
+    scope: Option<String>,
+    grant_types: Option<Vec<String>>,
+    token_endpoint_auth_method: Option<String>,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response, ApiError> {
+    let invalid = |d: &str| ApiError::oauth("invalid_client_metadata", d.to_owned());
+    let name = body.client_name.ok_or_else(|| invalid("client_name is required"))?;
+    if let Some(types) = &body.grant_types
+        && types.iter().any(|t| t != DEVICE_GRANT_TYPE)
+    {
+        return Err(invalid("only the device_code grant type is supported"));
+    }
+    if body.token_endpoint_auth_method.as_deref().is_some_and(|m| m != "none") {
+        return Err(invalid("token_endpoint_auth_method must be `none`: brands are public clients"));
+    }
+    let purposes: BTreeSet<Purpose> = match &body.scope {
+        Some(scope) => AccessSpec::from_scope(scope).map_err(|e| invalid(&e.0))?.purposes,
+        None => BTreeSet::new(),
+    };
+    let registration = Registration { client_name: name, client_uri: body.client_uri, purposes };
+    let now = state.now();
+    let brand = state
+        .with_vault(move |v| {
+            v.register_brand(registration, now).map_err(|e| match e {
+                butler_core::Error::Registration(d) => invalid(&d),
+                other => other.into(),
+            })
+        })
+        .await?;
+    let scope: Vec<String> = brand.purposes.iter().map(|p| format!("purpose:{p}")).collect();
+    let body = json!({
+        "client_id": brand.client_id,
+        "client_id_issued_at": brand.registered_at.as_second(),
+        "client_name": brand.name,
+        "client_uri": brand.client_uri,
+        "scope": scope.join(" "),
+        "grant_types": [DEVICE_GRANT_TYPE],
+        "token_endpoint_auth_method": "none",
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The client id from the form, or from HTTP Basic authentication with an empty secret (how
+/// many OAuth libraries present a public client).
+fn client_id(form_client: Option<String>, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(id) = form_client.filter(|c| !c.is_empty()) {
+        return Ok(id);
+    }
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(id, _)| id.to_owned()));
+    match basic {
+        Some(id) if !id.is_empty() => Ok(form_urlencoded_decode(&id)),
+        _ => Err(ApiError::oauth("invalid_client", "client_id is required")),
+    }
+}
+
+/// RFC 6749 §2.3.1: the Basic credentials are form-encoded before base64.
+fn form_urlencoded_decode(s: &str) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
+        .ok()
+        .and_then(|mut v| v.pop())
+        .map_or_else(|| s.to_owned(), |(_, v)| v)
+}
+
+#[derive(Deserialize)]
+struct DeviceAuthorizationBody {
+    client_id: Option<String>,
+    scope: Option<String>,
+    authorization_details: Option<String>,
+}
+
+async fn device_authorization(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthForm(body): OAuthForm<DeviceAuthorizationBody>,
+) -> Result<Response, ApiError> {
+    let client = client_id(body.client_id, &headers)?;
+    let mut spec = match &body.scope {
+        Some(scope) => AccessSpec::from_scope(scope).map_err(|e| ApiError::oauth("invalid_scope", e.0))?,
+        None => AccessSpec::default(),
+    };
+    if let Some(details) = &body.authorization_details {
+        let json: Value = serde_json::from_str(details)
+            .map_err(|e| ApiError::oauth("invalid_authorization_details", format!("not JSON: {e}")))?;
+        let more = AccessSpec::from_authorization_details(&json)
+            .map_err(|e| ApiError::oauth("invalid_authorization_details", e.0))?;
+        spec = spec.merge(more).map_err(|e| ApiError::oauth("invalid_scope", e.0))?;
+    }
+    spec.check_complete().map_err(|e| ApiError::oauth("invalid_scope", e.0))?;
+    let now = state.now();
+    let auth = state
+        .with_vault(move |v| {
+            v.start_device_authorization(&client, spec, now).map_err(|e| match e {
+                butler_core::Error::UnknownClient => {
+                    ApiError::oauth("invalid_client", "unknown client_id: register first")
+                }
+                other => other.into(),
+            })
+        })
+        .await?;
+    let verification_uri = format!("{}/activate", state.issuer());
+    let body = json!({
+        "device_code": auth.device_code,
+        "user_code": auth.user_code,
+        "verification_uri": verification_uri,
+        "verification_uri_complete": format!("{verification_uri}?user_code={}", auth.user_code),
+        "expires_in": auth.expires_in,
+        "interval": auth.interval,
+    });
+    Ok(no_store(Json(body).into_response()))
+}
+
+fn no_store(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Where the device flow sends the owner: Butler approves on the owner's own machine.
+async fn activate() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "To let this brand in, open Butler and approve its code, or run:\n\n    butler requests list\n    butler requests approve <CODE>\n",
+    )
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    grant_type: Option<String>,
+    device_code: Option<String>,
+    client_id: Option<String>,
+}
+
+async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthForm(body): OAuthForm<TokenBody>,
+) -> Result<Response, ApiError> {
+    match body.grant_type.as_deref() {
+        Some(DEVICE_GRANT_TYPE) => {}
+        Some(other) => {
+            return Err(ApiError::oauth("unsupported_grant_type", format!("`{other}` is not supported")));
+        }
+        None => return Err(ApiError::oauth("invalid_request", "grant_type is required")),
+    }
+    let client = client_id(body.client_id, &headers)?;
+    let device_code =
+        body.device_code.ok_or_else(|| ApiError::oauth("invalid_request", "device_code is required"))?;
+    let now = state.now();
+    let poll = state.with_vault(move |v| Ok(v.poll_device_token(&client, &device_code, now)?)).await?;
+    match poll {
+        Poll::Pending => Err(ApiError::oauth("authorization_pending", "the owner has not decided yet")),
+        Poll::SlowDown { interval } => Err(ApiError::oauth(
+            "slow_down",
+            format!("polling too fast: wait {interval} seconds between polls"),
+        )),
+        Poll::Denied => Err(ApiError::oauth("access_denied", "the owner denied the request")),
+        Poll::Expired => Err(ApiError::oauth("expired_token", "the device code expired: start again")),
+        Poll::InvalidGrant => Err(ApiError::oauth("invalid_grant", "unknown or already used device code")),
+        Poll::Issued(issued) => Ok(no_store(
+            Json(json!({
+                "access_token": issued.access_token,
+                "token_type": "Bearer",
+                "expires_in": issued.expires_in,
+                "scope": issued.grant.spec.to_scope(),
+                "authorization_details": issued.grant.spec.to_authorization_details(),
+                "butler_grant_id": issued.grant.id,
+            }))
+            .into_response(),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenOnlyBody {
+    token: Option<String>,
+    client_id: Option<String>,
+    #[allow(dead_code, reason = "accepted as RFC 7009 and RFC 7662 allow; one kind of token exists")]
+    token_type_hint: Option<String>,
+}
+
+async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthForm(body): OAuthForm<TokenOnlyBody>,
+) -> Result<Response, ApiError> {
+    let token = body.token.ok_or_else(|| ApiError::oauth("invalid_request", "token is required"))?;
+    let client = client_id(body.client_id, &headers)?;
+    let now = state.now();
+    let checked = state.with_vault(move |v| Ok(v.authorize(&token, now)?)).await?;
+    // A token is described only to the client it was issued to; to anyone else it is inactive.
+    let body = match checked {
+        Ok(auth) if auth.brand.client_id == client => json!({
+            "active": true,
+            "client_id": auth.brand.client_id,
+            "token_type": "Bearer",
+            "scope": auth.grant.spec.to_scope(),
+            "authorization_details": auth.grant.spec.to_authorization_details(),
+            "exp": auth.grant.expires_at.as_second(),
+            "iat": auth.grant.created_at.as_second(),
+            "iss": state.issuer(),
+            "butler_grant_id": auth.grant.id,
+        }),
+        _ => json!({ "active": false }),
+    };
+    Ok(no_store(Json(body).into_response()))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthForm(body): OAuthForm<TokenOnlyBody>,
+) -> Result<Response, ApiError> {
+    let token = body.token.ok_or_else(|| ApiError::oauth("invalid_request", "token is required"))?;
+    let client = client_id(body.client_id, &headers)?;
+    state.with_vault(move |v| Ok(v.revoke_token(&client, &token)?)).await?;
+    Ok(StatusCode::OK.into_response())
+}

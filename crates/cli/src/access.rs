@@ -1,0 +1,259 @@
+//! The owner's side of brand access: serving the API, deciding requests, managing grants, and
+//! reading the access log.
+
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use butler_core::Vault;
+use butler_core::access::{AccessSpec, mode_name};
+use butler_core::catalog::{Field, Sensitivity};
+use butler_core::grants::{Approval, GrantStatus};
+use clap::Subcommand;
+use jiff::Timestamp;
+
+// Doc comments here are the commands' help text, where backticks would show as such.
+#[allow(clippy::doc_markdown)]
+#[derive(Subcommand, Debug)]
+pub enum RequestCommand {
+    /// Brands' access requests waiting for your decision.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a request by its user code, as asked or narrowed.
+    Approve {
+        user_code: String,
+        /// Grant less than asked, in scope syntax: "field:birth_date:coarse purpose:recommend-products".
+        #[arg(long, value_name = "SCOPE")]
+        narrow: Option<String>,
+        /// Consent to a special-category field (health, religion, politics; answers only).
+        #[arg(long = "consent-sensitive", value_name = "FIELD")]
+        sensitive: Vec<String>,
+        /// How many days the grant lasts (default 90).
+        #[arg(long)]
+        days: Option<i64>,
+        /// Let the brand's registered web origin call Butler from a page (not available yet).
+        #[arg(long)]
+        allow_origin: bool,
+    },
+    /// Deny a request by its user code.
+    Deny { user_code: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GrantCommand {
+    /// Every grant with its brand, fields, purposes and state.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a grant for now (the brand's next request is refused).
+    Pause { grant_id: String },
+    /// Let a paused grant be used again.
+    Resume { grant_id: String },
+    /// End a grant for good.
+    Revoke { grant_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// The newest entries of the access log.
+    List {
+        /// How many entries (newest first).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn describe(spec: &AccessSpec) -> String {
+    let fields: Vec<String> = spec
+        .fields
+        .iter()
+        .map(|(f, m)| {
+            let mark = if f.sensitivity() == Sensitivity::Special { " (special category)" } else { "" };
+            format!("{} ({}){mark}", f.name(), mode_name(*m))
+        })
+        .collect();
+    let purposes: Vec<String> = spec.purposes.iter().map(ToString::to_string).collect();
+    format!("fields: {}\n    purposes: {}", fields.join(", "), purposes.join(", "))
+}
+
+pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
+    let now = Timestamp::now();
+    match cmd {
+        RequestCommand::List { json } => {
+            let pending = vault.pending_requests(now)?;
+            if json {
+                let rows: Vec<_> = pending
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "user_code": r.user_code,
+                            "client_id": r.brand.client_id,
+                            "brand": r.brand.name,
+                            "client_uri": r.brand.client_uri,
+                            "verified": r.brand.verified,
+                            "scope": r.requested.to_scope(),
+                            "expires_at": r.expires_at.to_string(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if pending.is_empty() {
+                println!("No access requests are waiting.");
+            } else {
+                for r in pending {
+                    let home = r.brand.client_uri.as_deref().unwrap_or("no home page given");
+                    println!("{}  {} ({home}; unverified claims)", r.user_code, r.brand.name);
+                    println!("    {}", describe(&r.requested));
+                    println!("    expires {}", r.expires_at.strftime("%Y-%m-%d %H:%M UTC"));
+                }
+            }
+        }
+        RequestCommand::Approve { user_code, narrow, sensitive, days, allow_origin } => {
+            if allow_origin {
+                bail!(
+                    "--allow-origin is not available yet: brands can call Butler only from their own programs"
+                );
+            }
+            let narrowed_to = narrow.as_deref().map(AccessSpec::from_scope).transpose()?;
+            let sensitive_consent =
+                sensitive.iter().map(|f| f.parse::<Field>()).collect::<Result<Vec<_>, _>>()?;
+            let approval = Approval { narrowed_to, sensitive_consent, days };
+            let grant = vault.approve_request(&user_code, &approval, now)?;
+            println!("Approved: grant {} until {}", grant.id, grant.expires_at.strftime("%Y-%m-%d"));
+            println!("    {}", describe(&grant.spec));
+        }
+        RequestCommand::Deny { user_code } => {
+            vault.deny_request(&user_code, now)?;
+            println!("Denied {user_code}.");
+        }
+    }
+    Ok(())
+}
+
+pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
+    let (id, status) = match cmd {
+        GrantCommand::List { json } => {
+            let now = Timestamp::now();
+            let grants = vault.grants()?;
+            if json {
+                let rows: Vec<_> = grants
+                    .iter()
+                    .map(|g| {
+                        serde_json::json!({
+                            "grant_id": g.id,
+                            "client_id": g.client_id,
+                            "status": g.status.to_string(),
+                            "live": g.is_live(now),
+                            "scope": g.spec.to_scope(),
+                            "expires_at": g.expires_at.to_string(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(());
+            }
+            if grants.is_empty() {
+                println!("No grants yet.");
+            }
+            for g in grants {
+                let brand = vault.brand(&g.client_id)?.map_or_else(|| g.client_id.clone(), |b| b.name);
+                let state = if g.status == GrantStatus::Active && !g.is_live(now) {
+                    "expired".to_owned()
+                } else {
+                    g.status.to_string()
+                };
+                println!("{}  {brand}  {state} until {}", g.id, g.expires_at.strftime("%Y-%m-%d"));
+                println!("    {}", describe(&g.spec));
+            }
+            return Ok(());
+        }
+        GrantCommand::Pause { grant_id } => (grant_id, GrantStatus::Paused),
+        GrantCommand::Resume { grant_id } => (grant_id, GrantStatus::Active),
+        GrantCommand::Revoke { grant_id } => (grant_id, GrantStatus::Revoked),
+    };
+    let grant = vault.set_grant_status(&id, status)?;
+    println!("Grant {} is now {}.", grant.id, grant.status);
+    Ok(())
+}
+
+pub fn log(vault: &Vault, cmd: &LogCommand) -> Result<()> {
+    let &LogCommand::List { limit, json } = cmd;
+    let entries = vault.access_log(limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        println!("No brand has used your data yet.");
+    }
+    for e in entries {
+        let disclosed: Vec<String> =
+            e.disclosed.iter().map(|d| format!("{} ({})", d.field, mode_name(d.mode))).collect();
+        let withheld: Vec<String> = e
+            .withheld
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} ({})",
+                    w.field,
+                    serde_json::to_value(w.reason).unwrap_or_default().as_str().unwrap_or("?")
+                )
+            })
+            .collect();
+        println!(
+            "{}  {}  {}  {}  purpose {}  {:?}",
+            butler_core::log::receipt(e.seq),
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.brand,
+            e.endpoint,
+            e.purpose.as_deref().unwrap_or("-"),
+            e.outcome
+        );
+        if !disclosed.is_empty() {
+            println!("    disclosed: {}", disclosed.join(", "));
+        }
+        if !withheld.is_empty() {
+            println!("    withheld: {}", withheld.join(", "));
+        }
+        if let Some(note) = e.note {
+            println!("    {note}");
+        }
+    }
+    Ok(())
+}
+
+/// Serves the brand API until interrupted (Ctrl-C or SIGTERM).
+pub fn serve(vault: Vault, port: u16) -> Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        let port = listener.local_addr()?.port();
+        println!("Butler is serving the brand API on http://127.0.0.1:{port}");
+        std::io::stdout().flush()?;
+        let state = butler_api::AppState::new(vault, port);
+        butler_api::serve(listener, state, shutdown_signal()).await?;
+        eprintln!("Butler stopped serving.");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,114 @@
+//! Brands: OAuth clients registered with Butler (RFC 7591). A brand's claims (its name, home
+//! page and declared purposes) are its own word: Butler shows them to the owner as unverified.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::access::Purpose;
+use crate::catalog::text;
+use crate::crypto::{self, Place};
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+/// What a brand says about itself when it registers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub client_name: String,
+    pub client_uri: Option<String>,
+    pub purposes: BTreeSet<Purpose>,
+}
+
+/// A registered brand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Brand {
+    pub client_id: String,
+    pub name: String,
+    pub client_uri: Option<String>,
+    /// The purposes the brand declared at registration.
+    pub purposes: BTreeSet<Purpose>,
+    pub registered_at: Timestamp,
+    /// Always false for now: nothing vouches for a brand's claims yet.
+    pub verified: bool,
+}
+
+/// A brand's registration that Butler refuses, with the reason (RFC 7591 `invalid_client_metadata`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RegistrationError(pub String);
+
+impl Registration {
+    /// Checks the metadata: a readable name, and a home page that is an http(s) URL.
+    pub fn validate(&self) -> Result<(), RegistrationError> {
+        text(self.client_name.trim(), 100).map_err(|e| RegistrationError(format!("client_name {e}")))?;
+        if let Some(uri) = &self.client_uri {
+            let ok = (uri.starts_with("https://") || uri.starts_with("http://"))
+                && uri.len() <= 300
+                && !uri.chars().any(|c| c.is_whitespace() || c.is_control());
+            if !ok {
+                return Err(RegistrationError("client_uri must be an http(s) URL".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn place(client_id: &str) -> Place {
+    Place::new("brand", client_id, "record")
+}
+
+impl Vault {
+    /// Registers a brand and gives it a client id.
+    pub fn register_brand(&self, registration: Registration, now: Timestamp) -> Result<Brand> {
+        registration.validate().map_err(|e| Error::Registration(e.0))?;
+        let brand = Brand {
+            client_id: format!("bcl_{}", hex::encode(crypto::random_bytes::<12>()?)),
+            name: registration.client_name.trim().to_owned(),
+            client_uri: registration.client_uri,
+            purposes: registration.purposes,
+            registered_at: now,
+            verified: false,
+        };
+        let json = serde_json::to_vec(&brand).expect("brands serialize");
+        let sealed = self.seal(&place(&brand.client_id), &json)?;
+        self.conn.execute(
+            "INSERT INTO brand (client_id, record) VALUES (?1, ?2)",
+            params![brand.client_id, sealed],
+        )?;
+        Ok(brand)
+    }
+
+    /// A brand by client id.
+    pub fn brand(&self, client_id: &str) -> Result<Option<Brand>> {
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT record FROM brand WHERE client_id = ?1", [client_id], |r| r.get(0))
+            .optional()?;
+        sealed.map(|s| self.open_brand(client_id, &s)).transpose()
+    }
+
+    fn open_brand(&self, client_id: &str, sealed: &[u8]) -> Result<Brand> {
+        let place = place(client_id);
+        let plain = self.open_sealed(&place, sealed)?;
+        let brand: Brand = serde_json::from_slice(&plain)
+            .map_err(|e| Error::Damaged(format!("the record at {place} does not decode: {e}")))?;
+        if brand.client_id != client_id {
+            return Err(crypto::CryptoError::Tampered(place).into());
+        }
+        Ok(brand)
+    }
+
+    /// Every registered brand, oldest first.
+    pub fn brands(&self) -> Result<Vec<Brand>> {
+        let mut stmt = self.conn.prepare("SELECT client_id, record FROM brand ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sealed) = row?;
+            out.push(self.open_brand(&id, &sealed)?);
+        }
+        Ok(out)
+    }
+}

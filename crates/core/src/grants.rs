@@ -1,0 +1,580 @@
+//! Access requests (the RFC 8628 device flow), grants and tokens.
+//!
+//! A brand asks for access; the request waits with a short user code until the owner approves it
+//! (possibly narrowed) or denies it; the brand polls and, once approved, receives one opaque
+//! token. Tokens are stored only as keyed hashes; a token carries no data, and every use looks up
+//! its grant, so pausing or revoking takes effect on the very next request.
+
+use std::fmt;
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::access::AccessSpec;
+use crate::brands::Brand;
+use crate::catalog::Sensitivity;
+use crate::crypto::{self, Place, Slot};
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+/// How long a device code and its user code stay valid.
+pub const REQUEST_LIFETIME: SignedDuration = SignedDuration::from_secs(15 * 60);
+/// The polling interval a brand starts with (RFC 8628 §3.2), in seconds.
+pub const POLL_INTERVAL_SECS: u32 = 5;
+/// How long a grant lasts unless the owner says otherwise.
+pub const DEFAULT_GRANT_DAYS: i64 = 90;
+/// The requests per minute a grant allows unless the owner says otherwise.
+pub const DEFAULT_RATE_PER_MINUTE: u32 = 120;
+/// The prefix of every access token, so leaked tokens can be found by secret scanners.
+pub const TOKEN_PREFIX: &str = "btk_";
+/// Letters of user codes: no vowels (no words), no look-alikes (RFC 8628 §6.1).
+const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+enum RequestStatus {
+    Pending,
+    Approved {
+        grant_id: String,
+    },
+    Denied,
+    /// The token was issued; the device code cannot be used again.
+    Consumed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RequestRecord {
+    client_id: String,
+    user_code: String,
+    spec: AccessSpec,
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    interval_secs: u32,
+    last_poll: Option<Timestamp>,
+    status: RequestStatus,
+}
+
+/// What the brand gets back from the device authorization endpoint.
+#[derive(Debug, Clone)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub expires_in: u64,
+    pub interval: u32,
+}
+
+/// An access request waiting for the owner.
+#[derive(Debug, Clone)]
+pub struct PendingRequest {
+    pub user_code: String,
+    pub brand: Brand,
+    pub requested: AccessSpec,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A grant's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantStatus {
+    Active,
+    Paused,
+    Revoked,
+}
+
+impl fmt::Display for GrantStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GrantStatus::Active => "active",
+            GrantStatus::Paused => "paused",
+            GrantStatus::Revoked => "revoked",
+        })
+    }
+}
+
+/// What the owner allowed one brand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub id: String,
+    pub client_id: String,
+    pub spec: AccessSpec,
+    pub status: GrantStatus,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub rate_per_minute: u32,
+}
+
+impl Grant {
+    /// Whether the grant allows use at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.status == GrantStatus::Active && now < self.expires_at
+    }
+}
+
+/// What the owner decides about a request.
+#[derive(Debug, Clone, Default)]
+pub struct Approval {
+    /// Narrowed access; `None` grants what was asked (less any special-category field).
+    pub narrowed_to: Option<AccessSpec>,
+    /// Special-category fields the owner explicitly consents to (answer mode only).
+    pub sensitive_consent: Vec<crate::catalog::Field>,
+    /// How long the grant lasts (default 90 days).
+    pub days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TokenRecord {
+    id: String,
+    grant_id: String,
+    client_id: String,
+    issued_at: Timestamp,
+    expires_at: Timestamp,
+    revoked: bool,
+}
+
+/// The token endpoint's answer to a poll, in RFC 8628 terms.
+#[derive(Debug)]
+pub enum Poll {
+    Pending,
+    SlowDown {
+        interval: u32,
+    },
+    Denied,
+    Expired,
+    /// Unknown or already used device code, or one issued to another client.
+    InvalidGrant,
+    Issued(IssuedToken),
+}
+
+/// A freshly issued access token: the only time the token itself exists outside the brand.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub token_id: String,
+    pub expires_in: u64,
+    pub grant: Grant,
+}
+
+/// A token that checked out: the brand and grant it speaks for.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub token_id: String,
+    pub brand: Brand,
+    pub grant: Grant,
+}
+
+/// Why a token does not authorize anything.
+#[derive(Debug, Clone)]
+pub enum TokenProblem {
+    /// Malformed, with a bad checksum, or unknown: nothing to attribute it to.
+    Unknown,
+    /// Known, but expired, revoked, or its grant is not live; the brand and grant are named for
+    /// the access log.
+    NotLive { auth: Box<Authorized>, reason: &'static str },
+}
+
+fn request_place(id: i64) -> Place {
+    Place::new("access_request", id.to_string(), "record")
+}
+
+fn grant_place(id: &str) -> Place {
+    Place::new("grant", id, "record")
+}
+
+fn token_place(id: &str) -> Place {
+    Place::new("token", id, "record")
+}
+
+/// Upper-case, without separators: `bcdf-ghjk` and `BCDFGHJK` are the same code.
+fn normalize_user_code(code: &str) -> String {
+    code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+fn new_user_code() -> Result<String> {
+    let bytes = crypto::random_bytes::<8>()?;
+    let letters: String =
+        bytes.iter().map(|b| USER_CODE_ALPHABET[*b as usize % USER_CODE_ALPHABET.len()] as char).collect();
+    Ok(format!("{}-{}", &letters[..4], &letters[4..]))
+}
+
+/// `btk_` + 40 hex digits of randomness (160 bits) + 8 hex digits of checksum.
+fn new_token() -> Result<String> {
+    let random = hex::encode(crypto::random_bytes::<20>()?);
+    let check = token_checksum(&random);
+    Ok(format!("{TOKEN_PREFIX}{random}{check}"))
+}
+
+fn token_checksum(random: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, random.as_bytes());
+    hex::encode(&digest.as_ref()[..4])
+}
+
+/// Whether a string has the shape and checksum of a Butler token (without any lookup).
+pub fn token_well_formed(token: &str) -> bool {
+    let Some(body) = token.strip_prefix(TOKEN_PREFIX) else { return false };
+    if body.len() != 48 || !body.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return false;
+    }
+    let (random, check) = body.split_at(40);
+    // Not a secret comparison: the checksum only catches typos and truncation cheaply.
+    token_checksum(random) == check
+}
+
+impl Vault {
+    fn user_slot(&self, code: &str) -> Slot {
+        self.keys.slot("user_code", &normalize_user_code(code))
+    }
+
+    fn json_seal<T: Serialize>(&self, place: &Place, value: &T) -> Result<Vec<u8>> {
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(value).expect("records serialize"));
+        self.seal(place, &json)
+    }
+
+    fn json_open<T: for<'de> Deserialize<'de>>(&self, place: &Place, sealed: &[u8]) -> Result<T> {
+        let plain = self.open_sealed(place, sealed)?;
+        serde_json::from_slice(&plain)
+            .map_err(|e| Error::Damaged(format!("the record at {place} does not decode: {e}")))
+    }
+
+    /// Starts a device authorization for a registered brand.
+    pub fn start_device_authorization(
+        &self,
+        client_id: &str,
+        spec: AccessSpec,
+        now: Timestamp,
+    ) -> Result<DeviceAuthorization> {
+        self.brand(client_id)?.ok_or(Error::UnknownClient)?;
+        spec.check_complete().map_err(Error::Scope)?;
+        let device_code = hex::encode(crypto::random_bytes::<32>()?);
+        let user_code = new_user_code()?;
+        let expires_at = now + REQUEST_LIFETIME;
+        let record = RequestRecord {
+            client_id: client_id.to_owned(),
+            user_code: user_code.clone(),
+            spec,
+            created_at: now,
+            expires_at,
+            interval_secs: POLL_INTERVAL_SECS,
+            last_poll: None,
+            status: RequestStatus::Pending,
+        };
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO access_request (device_slot, user_slot, client_id, expires_at, record)
+             VALUES (?1, ?2, ?3, ?4, x'')",
+            params![
+                self.keys.slot("device_code", &device_code).as_slice(),
+                self.user_slot(&user_code).as_slice(),
+                client_id,
+                expires_at.as_second()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "UPDATE access_request SET record = ?2 WHERE id = ?1",
+            params![id, self.json_seal(&request_place(id), &record)?],
+        )?;
+        tx.commit()?;
+        Ok(DeviceAuthorization {
+            device_code,
+            user_code,
+            expires_in: REQUEST_LIFETIME.as_secs().unsigned_abs(),
+            interval: POLL_INTERVAL_SECS,
+        })
+    }
+
+    fn request_by(&self, column: &str, slot: &Slot) -> Result<Option<(i64, RequestRecord)>> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                &format!("SELECT id, record FROM access_request WHERE {column} = ?1"),
+                [slot.as_slice()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(id, sealed)| Ok((id, self.json_open(&request_place(id), &sealed)?))).transpose()
+    }
+
+    fn save_request(&self, id: i64, record: &RequestRecord) -> Result<()> {
+        self.conn.execute(
+            "UPDATE access_request SET record = ?2 WHERE id = ?1",
+            params![id, self.json_seal(&request_place(id), record)?],
+        )?;
+        Ok(())
+    }
+
+    /// Answers a brand's poll of the token endpoint.
+    pub fn poll_device_token(&self, client_id: &str, device_code: &str, now: Timestamp) -> Result<Poll> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        let Some((id, mut record)) =
+            self.request_by("device_slot", &self.keys.slot("device_code", device_code))?
+        else {
+            return Ok(Poll::InvalidGrant);
+        };
+        if record.client_id != client_id {
+            return Ok(Poll::InvalidGrant);
+        }
+        let too_fast = record.last_poll.is_some_and(|last| {
+            now.duration_since(last) < SignedDuration::from_secs(i64::from(record.interval_secs))
+        });
+        record.last_poll = Some(now);
+        let outcome = match record.status.clone() {
+            RequestStatus::Consumed => Poll::InvalidGrant,
+            _ if now >= record.expires_at => Poll::Expired,
+            RequestStatus::Denied => Poll::Denied,
+            RequestStatus::Pending if too_fast => {
+                // RFC 8628 §3.5: slow down, and poll 5 seconds slower from now on.
+                record.interval_secs += 5;
+                Poll::SlowDown { interval: record.interval_secs }
+            }
+            RequestStatus::Pending => Poll::Pending,
+            RequestStatus::Approved { grant_id } => {
+                let grant = self.grant(&grant_id)?;
+                record.status = RequestStatus::Consumed;
+                Poll::Issued(self.issue_token(&grant, now)?)
+            }
+        };
+        self.save_request(id, &record)?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    fn issue_token(&self, grant: &Grant, now: Timestamp) -> Result<IssuedToken> {
+        let access_token = new_token()?;
+        let token_id = format!("tok_{}", hex::encode(crypto::random_bytes::<6>()?));
+        let record = TokenRecord {
+            id: token_id.clone(),
+            grant_id: grant.id.clone(),
+            client_id: grant.client_id.clone(),
+            issued_at: now,
+            expires_at: grant.expires_at,
+            revoked: false,
+        };
+        self.conn.execute(
+            "INSERT INTO token (hash, id, grant_id, record) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                self.keys.slot("token", &access_token).as_slice(),
+                token_id,
+                grant.id,
+                self.json_seal(&token_place(&token_id), &record)?
+            ],
+        )?;
+        let expires_in = grant.expires_at.duration_since(now).as_secs().max(0).unsigned_abs();
+        Ok(IssuedToken { access_token, token_id, expires_in, grant: grant.clone() })
+    }
+
+    /// Requests waiting for the owner, oldest first (expired ones are left out).
+    pub fn pending_requests(&self, now: Timestamp) -> Result<Vec<PendingRequest>> {
+        let mut stmt =
+            self.conn.prepare("SELECT id, record FROM access_request WHERE expires_at > ?1 ORDER BY id")?;
+        let rows =
+            stmt.query_map([now.as_second()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sealed) = row?;
+            let record: RequestRecord = self.json_open(&request_place(id), &sealed)?;
+            if record.status != RequestStatus::Pending {
+                continue;
+            }
+            let brand = self.brand(&record.client_id)?.ok_or(Error::UnknownClient)?;
+            out.push(PendingRequest {
+                user_code: record.user_code,
+                brand,
+                requested: record.spec,
+                created_at: record.created_at,
+                expires_at: record.expires_at,
+            });
+        }
+        Ok(out)
+    }
+
+    fn pending_by_code(&self, user_code: &str, now: Timestamp) -> Result<(i64, RequestRecord)> {
+        let (id, record) = self
+            .request_by("user_slot", &self.user_slot(user_code))?
+            .ok_or_else(|| Error::NoSuchRequest(user_code.to_owned()))?;
+        if record.status != RequestStatus::Pending {
+            return Err(Error::RequestDecided(user_code.to_owned()));
+        }
+        if now >= record.expires_at {
+            return Err(Error::RequestExpired(user_code.to_owned()));
+        }
+        Ok((id, record))
+    }
+
+    /// Approves a request, possibly narrowed. Special-category fields are granted only with the
+    /// owner's explicit consent to each; without it they are left out.
+    pub fn approve_request(&self, user_code: &str, approval: &Approval, now: Timestamp) -> Result<Grant> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        let (id, mut record) = self.pending_by_code(user_code, now)?;
+        let mut spec = match &approval.narrowed_to {
+            Some(narrowed) if !narrowed.is_within(&record.spec) => {
+                return Err(Error::Scope(crate::access::ScopeError(
+                    "an approval can only narrow what the brand asked for".into(),
+                )));
+            }
+            Some(narrowed) => narrowed.clone(),
+            None => record.spec.clone(),
+        };
+        spec.fields
+            .retain(|f, _| f.sensitivity() != Sensitivity::Special || approval.sensitive_consent.contains(f));
+        spec.check_complete()
+            .map_err(|e| Error::Scope(crate::access::ScopeError(format!("nothing left to grant: {e}"))))?;
+        let days = approval.days.unwrap_or(DEFAULT_GRANT_DAYS);
+        if !(1..=3650).contains(&days) {
+            return Err(Error::Scope(crate::access::ScopeError("a grant lasts from 1 to 3650 days".into())));
+        }
+        let grant = Grant {
+            id: format!("gr_{}", hex::encode(crypto::random_bytes::<6>()?)),
+            client_id: record.client_id.clone(),
+            spec,
+            status: GrantStatus::Active,
+            created_at: now,
+            expires_at: now + SignedDuration::from_hours(24 * days),
+            rate_per_minute: DEFAULT_RATE_PER_MINUTE,
+        };
+        self.save_grant(&grant)?;
+        record.status = RequestStatus::Approved { grant_id: grant.id.clone() };
+        self.save_request(id, &record)?;
+        tx.commit()?;
+        Ok(grant)
+    }
+
+    /// Denies a request; the brand's next poll gets `access_denied`.
+    pub fn deny_request(&self, user_code: &str, now: Timestamp) -> Result<()> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        let (id, mut record) = self.pending_by_code(user_code, now)?;
+        record.status = RequestStatus::Denied;
+        self.save_request(id, &record)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn save_grant(&self, grant: &Grant) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO grant_record (id, client_id, record) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+            params![grant.id, grant.client_id, self.json_seal(&grant_place(&grant.id), grant)?],
+        )?;
+        Ok(())
+    }
+
+    /// A grant by id.
+    pub fn grant(&self, id: &str) -> Result<Grant> {
+        let sealed: Vec<u8> = self
+            .conn
+            .query_row("SELECT record FROM grant_record WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NoSuchGrant(id.to_owned()))?;
+        let grant: Grant = self.json_open(&grant_place(id), &sealed)?;
+        if grant.id != id {
+            return Err(crypto::CryptoError::Tampered(grant_place(id)).into());
+        }
+        Ok(grant)
+    }
+
+    /// Every grant, oldest first.
+    pub fn grants(&self) -> Result<Vec<Grant>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM grant_record ORDER BY rowid")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter().map(|id| self.grant(id)).collect()
+    }
+
+    /// Pauses, resumes or revokes a grant. Revocation is final.
+    pub fn set_grant_status(&self, id: &str, status: GrantStatus) -> Result<Grant> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        let mut grant = self.grant(id)?;
+        if grant.status == GrantStatus::Revoked && status != GrantStatus::Revoked {
+            return Err(Error::GrantRevoked(id.to_owned()));
+        }
+        grant.status = status;
+        self.save_grant(&grant)?;
+        tx.commit()?;
+        Ok(grant)
+    }
+
+    fn token_by_value(&self, token: &str) -> Result<Option<TokenRecord>> {
+        if !token_well_formed(token) {
+            return Ok(None);
+        }
+        let row: Option<(String, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT id, record FROM token WHERE hash = ?1",
+                [self.keys.slot("token", token).as_slice()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(id, sealed)| self.json_open(&token_place(&id), &sealed)).transpose()
+    }
+
+    /// Checks a bearer token and returns the brand and grant it speaks for.
+    pub fn authorize(&self, token: &str, now: Timestamp) -> Result<Result<Authorized, TokenProblem>> {
+        let Some(record) = self.token_by_value(token)? else { return Ok(Err(TokenProblem::Unknown)) };
+        let grant = self.grant(&record.grant_id)?;
+        let brand = self.brand(&record.client_id)?.ok_or(Error::UnknownClient)?;
+        let reason = if record.revoked {
+            Some("the token was revoked")
+        } else if now >= record.expires_at {
+            Some("the token expired")
+        } else {
+            match grant.status {
+                GrantStatus::Revoked => Some("the grant was revoked"),
+                GrantStatus::Paused => Some("the grant is paused"),
+                GrantStatus::Active if now >= grant.expires_at => Some("the grant expired"),
+                GrantStatus::Active => None,
+            }
+        };
+        Ok(match reason {
+            Some(reason) => Err(TokenProblem::NotLive {
+                auth: Box::new(Authorized { token_id: record.id, brand, grant }),
+                reason,
+            }),
+            None => Ok(Authorized { token_id: record.id, brand, grant }),
+        })
+    }
+
+    /// Revokes a token on its holder's request (RFC 7009). Unknown tokens, or tokens of another
+    /// client, are ignored, as the RFC asks.
+    pub fn revoke_token(&self, client_id: &str, token: &str) -> Result<()> {
+        let Some(mut record) = self.token_by_value(token)? else { return Ok(()) };
+        if record.client_id != client_id {
+            return Ok(());
+        }
+        record.revoked = true;
+        self.conn.execute(
+            "UPDATE token SET record = ?2 WHERE id = ?1",
+            params![record.id, self.json_seal(&token_place(&record.id), &record)?],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_have_a_prefix_entropy_and_checksum() {
+        let t = new_token().unwrap();
+        assert!(t.starts_with("btk_") && t.len() == 4 + 48);
+        assert!(token_well_formed(&t));
+        let mut typo = t.clone().into_bytes();
+        typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+        assert!(!token_well_formed(std::str::from_utf8(&typo).unwrap()));
+        assert!(!token_well_formed(&t[..t.len() - 1]));
+        assert!(!token_well_formed("Bearer nonsense"));
+        assert_ne!(new_token().unwrap(), t);
+    }
+
+    #[test]
+    fn user_codes_are_short_and_forgiving() {
+        let code = new_user_code().unwrap();
+        assert_eq!(code.len(), 9);
+        assert!(code.chars().all(|c| c == '-' || USER_CODE_ALPHABET.contains(&(c as u8))));
+        assert_eq!(normalize_user_code("bcdf-ghjk"), "BCDFGHJK");
+    }
+}
