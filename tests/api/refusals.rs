@@ -1,0 +1,208 @@
+//! Nothing leaves without a grant, outside its purpose, or beyond its fields and modes; refusals
+//! are logged; the loopback guard holds; and if the log cannot be written, nothing is disclosed.
+
+use std::io::{Read, Write};
+
+use serde_json::{Value, json};
+
+use crate::support::{Brand, InProcess, onboard};
+
+const SCOPE: &str = "field:birth_date:coarse field:home.country field:home.city:coarse field:interests:coarse \
+                     field:household.size:coarse field:health:answer purpose:recommend-products";
+
+#[tokio::test]
+async fn fields_are_disclosed_only_in_their_granted_mode() {
+    let server = InProcess::start().await;
+    let (brand, token) =
+        onboard(&server.url, server.dir.path(), SCOPE, &["--consent-sensitive", "health"]).await;
+    let res = brand
+        .read(
+            &token,
+            "recommend-products",
+            "birth_date,home.country,home.city,interests,household.size,health,contact.email,gender,nonsense",
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    for secret in ["1990-05-05", "Lyon", "owner@example.org", "private condition", "Running & Walking"] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["fields"]["birth_date"], json!({"mode": "coarse", "value": "35-44"}));
+    assert_eq!(body["fields"]["home.city"], json!({"mode": "coarse", "value": "Auvergne-Rhone-Alpes"}));
+    assert_eq!(body["fields"]["household.size"], json!({"mode": "coarse", "value": "3-4"}));
+    assert_eq!(body["fields"]["interests"]["value"], json!([{"topic": 299, "name": "/Sports"}]));
+    assert_eq!(
+        body["withheld"],
+        json!([
+            {"field": "health", "reason": "sensitive"},
+            {"field": "contact.email", "reason": "not_granted"},
+            {"field": "gender", "reason": "not_granted"},
+            {"field": "nonsense", "reason": "unknown_field"},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn special_categories_need_explicit_consent() {
+    let server = InProcess::start().await;
+    let (_brand, _token) = onboard(&server.url, server.dir.path(), SCOPE, &[]).await;
+    let grants = server.owner(&["grants", "list"]);
+    assert!(grants.contains("birth_date") && !grants.contains("health"), "{grants}");
+}
+
+fn last_log(server: &InProcess) -> Value {
+    serde_json::from_str::<Value>(&server.owner(&["log", "list", "--json", "--limit", "1"])).unwrap()[0]
+        .clone()
+}
+
+#[tokio::test]
+async fn wrong_purpose_pause_revoke_and_expiry_are_refused_and_logged() {
+    let server = InProcess::start().await;
+    let (brand, token) = onboard(&server.url, server.dir.path(), SCOPE, &[]).await;
+    let grant_id =
+        serde_json::from_str::<Value>(&server.owner(&["grants", "list", "--json"])).unwrap()[0]["grant_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+    let res = brand.read(&token, "contact", "home.country").await;
+    assert_eq!(res.status(), 403);
+    assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("insufficient_scope"));
+    assert!(!res.text().await.unwrap().contains("FR"));
+    let entry = last_log(&server);
+    assert_eq!((entry["outcome"].as_str(), entry["purpose"].as_str()), (Some("refused"), Some("contact")));
+
+    assert_eq!(brand.read(&token, "measure-everything", "home.country").await.status(), 403);
+    assert_eq!(brand.read(&token, "recommend-products", "home.country").await.status(), 200);
+
+    server.owner(&["grants", "pause", &grant_id]);
+    let res = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(res.status(), 401, "paused takes effect on the very next request");
+    assert_eq!(last_log(&server)["note"], "the grant is paused");
+    server.owner(&["grants", "resume", &grant_id]);
+    assert_eq!(brand.read(&token, "recommend-products", "home.country").await.status(), 200);
+
+    server.advance(91 * 24 * 3600);
+    assert_eq!(brand.read(&token, "recommend-products", "home.country").await.status(), 401, "expired");
+    server.advance(-91 * 24 * 3600);
+
+    server.owner(&["grants", "revoke", &grant_id]);
+    let res = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(last_log(&server)["note"], "the grant was revoked");
+    let err =
+        crate::support::butler(server.dir.path()).args(["grants", "resume", &grant_id]).output().unwrap();
+    assert!(String::from_utf8_lossy(&err.stderr).contains("revocation is final"));
+
+    for bad in ["", "btk_0000", "Basic abc", &token.replace('a', "b")] {
+        let res = brand
+            .http
+            .get(format!("{}/v1/profile?purpose=contact&fields=home.country", server.url))
+            .header("authorization", format!("Bearer {bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{bad:?}");
+    }
+}
+
+/// Sends a raw request with exactly these header lines and returns the status code.
+fn raw_status(port: u16, headers: &str) -> u16 {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    write!(stream, "GET /v1/catalog HTTP/1.1\r\n{headers}Connection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebinding_and_foreign_origins_are_refused() {
+    let server = InProcess::start().await;
+    let port = server.port;
+    tokio::task::spawn_blocking(move || {
+        assert_eq!(raw_status(port, &format!("Host: 127.0.0.1:{port}\r\n")), 200);
+        assert_eq!(raw_status(port, &format!("Host: localhost:{port}\r\n")), 200);
+        for host in [
+            String::new(),
+            format!(":{port}"),
+            format!("localhost.evil.test:{port}"),
+            format!("localhost.:{port}"),
+            format!("127.0.0.1.:{port}"),
+            "127.0.0.1".to_owned(),
+            format!("evil.test:{port}"),
+        ] {
+            assert_eq!(raw_status(port, &format!("Host: {host}\r\n")), 403, "Host {host:?}");
+        }
+        assert_eq!(raw_status(port, ""), 403, "no Host at all");
+        assert_eq!(
+            raw_status(port, &format!("Host: 127.0.0.1:{port}\r\nOrigin: https://evil.test\r\n")),
+            403
+        );
+        assert_eq!(raw_status(port, &format!("Host: 127.0.0.1:{port}\r\nOrigin: null\r\n")), 403);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn when_the_log_cannot_be_written_nothing_is_disclosed() {
+    let server = InProcess::start().await;
+    let (brand, token) = onboard(&server.url, server.dir.path(), SCOPE, &[]).await;
+    assert_eq!(brand.read(&token, "recommend-products", "home.country").await.status(), 200);
+    // Make every log write fail, from outside, the way a full disk or broken file would.
+    let db = rusqlite::Connection::open(server.dir.path().join("butler.vault")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_log BEFORE INSERT ON access_log BEGIN SELECT RAISE(ABORT, 'log unwritable'); END;",
+    )
+    .unwrap();
+
+    let res = brand.read(&token, "recommend-products", "home.country,birth_date").await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(!res.headers().contains_key("butler-receipt"));
+    let text = res.text().await.unwrap();
+    assert!(!text.contains("FR") && !text.contains("35-44"), "{text}");
+
+    db.execute_batch("DROP TRIGGER no_log;").unwrap();
+    assert_eq!(
+        brand.read(&token, "recommend-products", "home.country").await.status(),
+        200,
+        "recovers by itself"
+    );
+}
+
+#[tokio::test]
+async fn bad_bodies_get_clear_errors() {
+    let server = InProcess::start().await;
+    let http = reqwest::Client::new();
+    let register = |body: reqwest::Body, ctype: &'static str| {
+        http.post(format!("{}/oauth/register", server.url)).header("content-type", ctype).body(body).send()
+    };
+    let res = register("{not json".into(), "application/json").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let res = register(r#"{"client_name": 42}"#.into(), "application/json").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("client_name"));
+    let res = register(r#"{"client_name": "x"}"#.into(), "text/plain").await.unwrap();
+    assert_eq!(res.status(), 415);
+    let res = register(format!(r#"{{"client_name": "{}"}}"#, "x".repeat(200_000)).into(), "application/json")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let res = register(r#"{"client_uri": "https://a.example"}"#.into(), "application/json").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_client_metadata");
+    let res =
+        register(r#"{"client_name": "A", "client_uri": "javascript:alert(1)"}"#.into(), "application/json")
+            .await
+            .unwrap();
+    assert_eq!(res.status(), 400);
+    let brand = Brand::register(&server.url, "Fine").await;
+    assert!(brand.client_id.starts_with("bcl_"));
+    let res = http.get(format!("{}/no/such/thing", server.url)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
