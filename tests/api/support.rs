@@ -119,6 +119,12 @@ impl InProcess {
         self.offset_secs.fetch_add(secs, Ordering::SeqCst);
     }
 
+    /// Sets the server's clock to a given instant.
+    pub fn set_time(&self, at: &str) {
+        let at: Timestamp = at.parse().unwrap();
+        self.offset_secs.store(at.as_second() - Timestamp::now().as_second(), Ordering::SeqCst);
+    }
+
     pub fn owner(&self, args: &[&str]) -> String {
         owner(self.dir.path(), args)
     }
@@ -175,6 +181,10 @@ impl Brand {
             .await
             .unwrap();
         (res.status().as_u16(), res.json().await.unwrap())
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.url)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
     pub async fn read(&self, token: &str, purpose: &str, fields: &str) -> reqwest::Response {

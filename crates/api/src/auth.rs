@@ -58,7 +58,10 @@ impl FromRequestParts<AppState> for BrandAuth {
         let purpose = query_purpose(parts);
         let checked = state.with_vault(move |v| Ok(v.authorize(&token, now)?)).await?;
         match checked {
-            Ok(auth) => Ok(BrandAuth(auth)),
+            Ok(auth) => match state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
+                Some(retry_after) => Err(ApiError::TooManyRequests(retry_after)),
+                None => Ok(BrandAuth(auth)),
+            },
             Err(TokenProblem::Unknown) => Err(ApiError::invalid_token("the token is unknown or malformed")),
             Err(TokenProblem::NotLive { auth, reason }) => {
                 let mut refused = entry(&auth, &endpoint, purpose.as_deref(), Outcome::Refused);

@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use butler_core::access::{Purpose, mode_name};
 use butler_core::catalog::{Field, Sensitivity};
@@ -13,13 +13,19 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{BrandAuth, entry};
+use crate::oauth::JsonBody;
 use crate::{ApiError, AppState};
 
 /// The header naming a data response's access log entry.
 pub const RECEIPT_HEADER: &str = "butler-receipt";
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/v1/catalog", get(catalog)).route("/v1/profile", get(read_profile))
+    Router::new()
+        .route("/v1/catalog", get(catalog))
+        .route("/v1/profile", get(read_profile))
+        .route("/v1/answers", post(answers))
+        .route("/v1/offers", post(offers))
+        .route("/v1/signals", post(signals))
 }
 
 async fn catalog() -> Json<Value> {
@@ -132,4 +138,182 @@ async fn read_profile(
         "withheld": disclosure.withheld,
     });
     Ok(with_receipt((StatusCode::OK, Json(body)).into_response(), seq))
+}
+
+/// Refuses (and logs) a request whose grant lacks a field the endpoint needs.
+async fn require_field(
+    state: &AppState,
+    auth: &butler_core::grants::Authorized,
+    endpoint: &str,
+    purpose: Purpose,
+    field: Field,
+) -> Result<(), ApiError> {
+    if auth.grant.spec.fields.contains_key(&field) {
+        return Ok(());
+    }
+    let refusal = format!("this endpoint needs the field `{field}` in the grant");
+    let mut refused = entry(auth, endpoint, Some(purpose.name()), Outcome::Refused);
+    refused.at = state.now();
+    refused.asked = vec![field.name().to_owned()];
+    refused.withheld =
+        vec![log::WithheldField { field: field.name().to_owned(), reason: log::WithheldReason::NotGranted }];
+    refused.note = Some(refusal.clone());
+    state
+        .with_vault(move |v| {
+            v.append_access(refused).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
+        })
+        .await?;
+    Err(ApiError::insufficient_scope(refusal))
+}
+
+/// Appends a log entry; if it cannot be written, the request fails closed.
+fn append(v: &butler_core::Vault, record: log::AccessEntry) -> Result<i64, ApiError> {
+    v.append_access(record).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswersBody {
+    purpose: String,
+    candidates: Vec<butler_core::answers::Candidate>,
+}
+
+/// Ranks a brand's candidates against the owner's interests; the interests never leave.
+async fn answers(
+    State(state): State<AppState>,
+    BrandAuth(auth): BrandAuth,
+    JsonBody(body): JsonBody<AnswersBody>,
+) -> Result<Response, ApiError> {
+    let endpoint = "/v1/answers";
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
+    if !matches!(
+        purpose,
+        Purpose::RecommendProducts | Purpose::PersonalizeContent | Purpose::PersonalizeOffers
+    ) {
+        return Err(ApiError::bad_request(
+            "answers serve recommend-products, personalize-content or personalize-offers",
+        ));
+    }
+    require_field(&state, &auth, endpoint, purpose, Field::Interests).await?;
+    butler_core::answers::validate(&body.candidates).map_err(|e| ApiError::bad_request(e.0))?;
+    let now = state.now();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let (seq, ranking) = state
+        .with_vault(move |v| {
+            let ranking = v.rank(&body.candidates, today)?;
+            let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Disclosed);
+            record.at = now;
+            record.asked = vec![Field::Interests.name().to_owned()];
+            record.disclosed = vec![log::DisclosedField {
+                field: Field::Interests.name().to_owned(),
+                mode: butler_core::Mode::Answer,
+            }];
+            record.note = Some(format!("ranked {} candidates", ranking.len()));
+            Ok((append(v, record)?, ranking))
+        })
+        .await?;
+    let body = json!({ "receipt": log::receipt(seq), "purpose": purpose.name(), "ranking": ranking });
+    Ok(with_receipt(Json(body).into_response(), seq))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfferBody {
+    purpose: String,
+    kind: butler_core::prefs::OfferKind,
+    channel: butler_core::prefs::Channel,
+    #[serde(default)]
+    tactics: Vec<butler_core::prefs::Tactic>,
+    title: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+/// Takes an offer; Butler decides delivered, deferred or declined by the owner's preferences.
+async fn offers(
+    State(state): State<AppState>,
+    BrandAuth(auth): BrandAuth,
+    JsonBody(body): JsonBody<OfferBody>,
+) -> Result<Response, ApiError> {
+    let endpoint = "/v1/offers";
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
+    if purpose != Purpose::Contact {
+        return Err(ApiError::bad_request("offers are sent under the purpose `contact`"));
+    }
+    require_field(&state, &auth, endpoint, purpose, Field::OfferPreferences).await?;
+    let offer = butler_core::offers::OfferSubmission {
+        kind: body.kind,
+        channel: body.channel,
+        tactics: body.tactics,
+        title: body.title,
+        body: body.body,
+        url: body.url,
+    };
+    offer.validate().map_err(ApiError::bad_request)?;
+    let now = state.now();
+    let (seq, decision) = state
+        .with_vault(move |v| {
+            let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
+            record.at = now;
+            record.asked = vec![Field::OfferPreferences.name().to_owned()];
+            record.disclosed = vec![log::DisclosedField {
+                field: Field::OfferPreferences.name().to_owned(),
+                mode: butler_core::Mode::Answer,
+            }];
+            // Decide first (nothing leaves yet), log the decision, then answer.
+            let (decision, offer_id) =
+                v.receive_offer(&auth.brand.client_id, &auth.brand.name, offer, now)?;
+            record.note = Some(format!(
+                "offer {offer_id}: {}",
+                serde_json::to_value(decision).unwrap_or_default().as_str().unwrap_or("")
+            ));
+            Ok((append(v, record)?, decision))
+        })
+        .await?;
+    let body = json!({ "receipt": log::receipt(seq), "decision": decision });
+    Ok(with_receipt(Json(body).into_response(), seq))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignalBody {
+    purpose: String,
+    event: String,
+    #[serde(default)]
+    topic: Option<u16>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    one_off: bool,
+}
+
+/// Takes a brand's signal as a suggestion for the owner; the profile does not change.
+async fn signals(
+    State(state): State<AppState>,
+    BrandAuth(auth): BrandAuth,
+    JsonBody(body): JsonBody<SignalBody>,
+) -> Result<Response, ApiError> {
+    let endpoint = "/v1/signals";
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
+    let signal = butler_core::offers::SignalSubmission {
+        event: body.event,
+        topic: body.topic,
+        text: body.text,
+        one_off: body.one_off,
+    };
+    signal.subject().map_err(ApiError::bad_request)?;
+    let now = state.now();
+    let seq = state
+        .with_vault(move |v| {
+            let id = v.receive_signal(&auth.brand.client_id, &auth.brand.name, &signal, now)?;
+            let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
+            record.at = now;
+            record.note = Some(format!("signal kept as suggestion {id} for the owner to review"));
+            append(v, record)
+        })
+        .await?;
+    let body = json!({ "receipt": log::receipt(seq), "status": "pending_owner_review" });
+    Ok(with_receipt((StatusCode::ACCEPTED, Json(body)).into_response(), seq))
 }

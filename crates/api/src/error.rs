@@ -16,6 +16,8 @@ pub enum ApiError {
     Bearer { status: StatusCode, error: &'static str, description: String },
     /// The vault is locked, or the access log could not be written: nothing is disclosed.
     Unavailable(String),
+    /// A grant's rate is exceeded; try again after this many seconds.
+    TooManyRequests(u64),
     /// A failure inside Butler; the detail is logged only.
     Internal(String),
 }
@@ -102,6 +104,17 @@ impl IntoResponse for ApiError {
                     "Butler cannot answer now; nothing was disclosed. Try again later.",
                 );
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                res
+            }
+            ApiError::TooManyRequests(after) => {
+                let mut res = problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests",
+                    "This grant's rate is exceeded; try again after the Retry-After delay.",
+                );
+                if let Ok(v) = HeaderValue::from_str(&after.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
                 res
             }
             ApiError::Internal(detail) => {

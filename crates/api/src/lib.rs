@@ -14,6 +14,7 @@ mod data;
 mod error;
 mod oauth;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -45,6 +46,8 @@ pub struct AppState {
     vault: Arc<Mutex<Option<Vault>>>,
     port: u16,
     clock: Clock,
+    /// Requests per grant in the current minute: (minute, count).
+    rates: Arc<Mutex<HashMap<String, (i64, u32)>>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -59,7 +62,7 @@ impl AppState {
     }
 
     pub fn with_clock(vault: Vault, port: u16, clock: Clock) -> Self {
-        Self { vault: Arc::new(Mutex::new(Some(vault))), port, clock }
+        Self { vault: Arc::new(Mutex::new(Some(vault))), port, clock, rates: Arc::default() }
     }
 
     pub fn now(&self) -> Timestamp {
@@ -86,6 +89,20 @@ impl AppState {
         })
         .await
         .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
+    }
+
+    /// Counts a request against a grant's rate; past it, the seconds until the next minute.
+    /// Every peer on loopback shares one address, so the key is the grant, never the IP.
+    fn over_rate(&self, grant_id: &str, per_minute: u32) -> Option<u64> {
+        let now = self.now().as_second();
+        let minute = now.div_euclid(60);
+        let mut rates = self.rates.lock().ok()?;
+        let slot = rates.entry(grant_id.to_owned()).or_insert((minute, 0));
+        if slot.0 != minute {
+            *slot = (minute, 0);
+        }
+        slot.1 += 1;
+        (slot.1 > per_minute).then(|| (60 - now.rem_euclid(60)).unsigned_abs())
     }
 
     fn issuer(&self) -> String {

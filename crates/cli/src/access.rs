@@ -32,6 +32,9 @@ pub enum RequestCommand {
         /// How many days the grant lasts (default 90).
         #[arg(long)]
         days: Option<i64>,
+        /// Requests per minute the brand may make (default 120).
+        #[arg(long, value_name = "N")]
+        rate: Option<u32>,
         /// Let the brand's registered web origin call Butler from a page (not available yet).
         #[arg(long)]
         allow_origin: bool,
@@ -53,6 +56,37 @@ pub enum GrantCommand {
     Resume { grant_id: String },
     /// End a grant for good.
     Revoke { grant_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InboxCommand {
+    /// Offers brands sent, with Butler's decision and why.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SuggestionCommand {
+    /// Suggestions made from brands' signals.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add the suggestion to your interests.
+    Accept {
+        id: i64,
+        /// How much it matters, 0 to 1.
+        #[arg(long, default_value_t = 0.5)]
+        weight: f64,
+    },
+    /// Keep it only as a one-off (a gift): it is never used to follow you.
+    OneOff { id: i64 },
+    /// Turn it down.
+    Reject { id: i64 },
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,7 +146,7 @@ pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
                 }
             }
         }
-        RequestCommand::Approve { user_code, narrow, sensitive, days, allow_origin } => {
+        RequestCommand::Approve { user_code, narrow, sensitive, days, rate, allow_origin } => {
             if allow_origin {
                 bail!(
                     "--allow-origin is not available yet: brands can call Butler only from their own programs"
@@ -121,7 +155,7 @@ pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
             let narrowed_to = narrow.as_deref().map(AccessSpec::from_scope).transpose()?;
             let sensitive_consent =
                 sensitive.iter().map(|f| f.parse::<Field>()).collect::<Result<Vec<_>, _>>()?;
-            let approval = Approval { narrowed_to, sensitive_consent, days };
+            let approval = Approval { narrowed_to, sensitive_consent, days, rate_per_minute: rate };
             let grant = vault.approve_request(&user_code, &approval, now)?;
             println!("Approved: grant {} until {}", grant.id, grant.expires_at.strftime("%Y-%m-%d"));
             println!("    {}", describe(&grant.spec));
@@ -256,4 +290,73 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+pub fn inbox(vault: &Vault, cmd: &InboxCommand) -> Result<()> {
+    let &InboxCommand::List { limit, json } = cmd;
+    let items = vault.inbox(limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(());
+    }
+    if items.is_empty() {
+        println!("No offers yet.");
+    }
+    let now = Timestamp::now();
+    for o in items {
+        let state = match (o.decision, o.not_before) {
+            (butler_core::offers::Decision::Deferred, Some(t)) if t <= now => {
+                "delivered (was deferred)".to_owned()
+            }
+            (butler_core::offers::Decision::Deferred, Some(t)) => {
+                format!("deferred until {}", t.strftime("%Y-%m-%d %H:%M UTC"))
+            }
+            (d, _) => serde_json::to_value(d)?.as_str().unwrap_or("?").to_owned(),
+        };
+        println!(
+            "{:<4} {}  {}  {} via {}: {}",
+            o.id,
+            o.received_at.strftime("%Y-%m-%d %H:%M"),
+            o.brand,
+            o.offer.kind,
+            o.offer.channel,
+            o.offer.title
+        );
+        println!("     {state}: {}", o.reason);
+    }
+    Ok(())
+}
+
+pub fn suggestions(vault: &Vault, cmd: &SuggestionCommand) -> Result<()> {
+    use butler_core::offers::SuggestionStatus;
+    let today = jiff::Zoned::now().date();
+    let (id, status, weight) = match *cmd {
+        SuggestionCommand::List { json } => {
+            let all = vault.suggestions()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else if all.is_empty() {
+                println!("No suggestions from brands.");
+            } else {
+                for s in all {
+                    let hint = if s.one_off_hint { " (the brand thinks it was a one-off)" } else { "" };
+                    println!(
+                        "{:<4} {:?}  {} reported a {}: {}{hint}",
+                        s.id, s.status, s.brand, s.event, s.subject
+                    );
+                }
+            }
+            return Ok(());
+        }
+        SuggestionCommand::Accept { id, weight } => (id, SuggestionStatus::Accepted, weight),
+        SuggestionCommand::OneOff { id } => (id, SuggestionStatus::OneOff, 0.5),
+        SuggestionCommand::Reject { id } => (id, SuggestionStatus::Rejected, 0.5),
+    };
+    match vault.decide_suggestion(id, status, weight, today)? {
+        Some(interest) => {
+            println!("Added interest {}: {} ({})", interest.id, interest.subject, interest.status(today));
+        }
+        None => println!("Suggestion {id} rejected; your profile is unchanged."),
+    }
+    Ok(())
 }

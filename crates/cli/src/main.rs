@@ -80,6 +80,12 @@ enum Command {
     /// The access log: every use of your data by a brand.
     #[command(subcommand)]
     Log(access::LogCommand),
+    /// Offers brands sent you.
+    #[command(subcommand)]
+    Inbox(access::InboxCommand),
+    /// Suggestions from brands' signals: accept, reject or keep as a one-off.
+    #[command(subcommand)]
+    Suggestions(access::SuggestionCommand),
 }
 
 #[derive(Args, Debug)]
@@ -279,6 +285,8 @@ fn run(cli: Cli) -> Result<()> {
                 Command::Requests(cmd) => access::requests(&vault, cmd),
                 Command::Grants(cmd) => access::grants(&vault, cmd),
                 Command::Log(cmd) => access::log(&vault, &cmd),
+                Command::Inbox(cmd) => access::inbox(&vault, &cmd),
+                Command::Suggestions(cmd) => access::suggestions(&vault, &cmd),
                 Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),
             }
         }

@@ -52,6 +52,10 @@ pub enum Error {
     NoSuchGrant(String),
     #[error("the grant {0} is revoked; revocation is final")]
     GrantRevoked(String),
+    #[error("no suggestion with id {0}; `butler suggestions list` shows them")]
+    NoSuchSuggestion(i64),
+    #[error("suggestion {0} was already decided")]
+    SuggestionDecided(i64),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("database: {0}")]
@@ -80,8 +84,8 @@ impl Error {
             Error::Registration(_) => "invalid_client_metadata",
             Error::UnknownClient => "invalid_client",
             Error::Scope(_) => "invalid_scope",
-            Error::NoSuchRequest(_) | Error::NoSuchGrant(_) => "not_found",
-            Error::RequestDecided(_) | Error::GrantRevoked(_) => "conflict",
+            Error::NoSuchRequest(_) | Error::NoSuchGrant(_) | Error::NoSuchSuggestion(_) => "not_found",
+            Error::RequestDecided(_) | Error::GrantRevoked(_) | Error::SuggestionDecided(_) => "conflict",
             Error::RequestExpired(_) => "expired",
             Error::Io(_) => "io",
             Error::Database(_) => "database",

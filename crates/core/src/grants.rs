@@ -121,6 +121,8 @@ pub struct Approval {
     pub sensitive_consent: Vec<crate::catalog::Field>,
     /// How long the grant lasts (default 90 days).
     pub days: Option<i64>,
+    /// Requests per minute the brand may make (default 120).
+    pub rate_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -431,8 +433,13 @@ impl Vault {
             status: GrantStatus::Active,
             created_at: now,
             expires_at: now + SignedDuration::from_hours(24 * days),
-            rate_per_minute: DEFAULT_RATE_PER_MINUTE,
+            rate_per_minute: approval.rate_per_minute.unwrap_or(DEFAULT_RATE_PER_MINUTE),
         };
+        if !(1..=10_000).contains(&grant.rate_per_minute) {
+            return Err(Error::Scope(crate::access::ScopeError(
+                "a rate is from 1 to 10000 requests per minute".into(),
+            )));
+        }
         self.save_grant(&grant)?;
         record.status = RequestStatus::Approved { grant_id: grant.id.clone() };
         self.save_request(id, &record)?;

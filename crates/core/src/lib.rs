@@ -11,10 +11,11 @@
 //! - [`export`]: sealed and plaintext exports, and import.
 //! - [`access`], [`brands`], [`grants`]: purposes and scopes, registered brands, the device
 //!   flow, grants and tokens.
-//! - [`disclosure`], [`log`]: what a grant discloses, and the access log written before any
-//!   response.
+//! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
+//!   offers and signals, and the access log written before any response.
 
 pub mod access;
+pub mod answers;
 pub mod brands;
 pub mod catalog;
 pub mod crypto;
@@ -24,6 +25,7 @@ pub mod export;
 pub mod grants;
 pub mod interests;
 pub mod log;
+pub mod offers;
 pub mod prefs;
 pub mod profile;
 pub mod taxonomy;

@@ -21,6 +21,8 @@ pub enum Outcome {
     Narrowed,
     /// Nothing was disclosed: the request was refused.
     Refused,
+    /// The brand sent something (an offer, a signal) and nothing of the profile left.
+    Received,
 }
 
 /// Why a field was not disclosed.

@@ -52,7 +52,7 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         tag BLOB NOT NULL
     ) STRICT;",
-    // 2: brands, access requests, grants, tokens and the access log.
+    // 2: brands, access requests, grants, tokens, the access log, offers and suggestions.
     "CREATE TABLE brand (
         client_id TEXT PRIMARY KEY,
         record BLOB NOT NULL
@@ -78,6 +78,18 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE TABLE access_log (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE offer (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX offer_caps ON offer (status, received_at, client_id);
+    CREATE TABLE suggestion (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         record BLOB NOT NULL
     ) STRICT;",
 ];
