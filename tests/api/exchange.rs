@@ -164,7 +164,6 @@ async fn signals_wait_for_the_owner() {
 #[tokio::test]
 async fn a_grants_rate_is_enforced() {
     let server = InProcess::start().await;
-    server.set_time("2026-06-01T10:00:05Z");
     let (brand, token) = onboard(
         &server.url,
         server.dir.path(),
@@ -172,6 +171,7 @@ async fn a_grants_rate_is_enforced() {
         &["--rate", "3"],
     )
     .await;
+    server.set_time("2026-12-01T10:00:05Z");
     for _ in 0..3 {
         assert_eq!(brand.read(&token, "deliver-service", "home.country").await.status(), 200);
     }
