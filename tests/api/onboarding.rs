@@ -249,3 +249,39 @@ async fn introspection_and_revocation() {
     assert_eq!(res.status(), 401);
     assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_endpoint() {
+    let server = InProcess::start().await;
+    let http = reqwest::Client::new();
+    let doc: Value =
+        http.get(format!("{}/openapi.json", server.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let res = http
+                .request(method.to_uppercase().parse().unwrap(), format!("{}{path}", server.url))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            assert!(
+                status != 404 && status != 405,
+                "{method} {path} is documented but not served ({status})"
+            );
+            let documented = ops[method]["responses"].as_object().unwrap();
+            assert!(
+                documented.contains_key(&status.to_string()),
+                "{method} {path} answered {status}, not documented"
+            );
+        }
+    }
+    for served in
+        ["/v1/profile", "/v1/answers", "/v1/offers", "/v1/signals", "/oauth/token", "/oauth/register"]
+    {
+        assert!(paths.contains_key(served), "{served} is missing from the document");
+    }
+    // Something not in the document is not served.
+    assert_eq!(http.get(format!("{}/v1/everything", server.url)).send().await.unwrap().status(), 404);
+}

@@ -9,11 +9,13 @@ use axum::{Json, Router};
 use butler_core::access::{Purpose, mode_name};
 use butler_core::catalog::{Field, Sensitivity};
 use butler_core::log::{self, Outcome};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
 
 use crate::auth::{BrandAuth, entry};
 use crate::oauth::JsonBody;
+use crate::schema::{
+    AnswersRequest, AnswersResponse, CatalogField, CatalogResponse, DisclosedValue, OfferRequest,
+    OfferResponse, Problem, ProfileQuery, ProfileResponse, PurposeInfo, SignalRequest, SignalResponse,
+};
 use crate::{ApiError, AppState};
 
 /// The header naming a data response's access log entry.
@@ -28,33 +30,32 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/signals", post(signals))
 }
 
-async fn catalog() -> Json<Value> {
-    let fields: Vec<Value> = Field::ALL
+/// The field catalog and the purposes, with their W3C DPV terms.
+#[utoipa::path(get, path = "/v1/catalog", tag = "data", responses((status = 200, body = CatalogResponse)))]
+pub async fn catalog() -> Json<CatalogResponse> {
+    let fields = Field::ALL
         .iter()
-        .map(|f| {
-            json!({
-                "field": f.name(),
-                "description": f.description(),
-                "sensitivity": match f.sensitivity() {
-                    Sensitivity::Ordinary => "ordinary",
-                    Sensitivity::Contact => "contact",
-                    Sensitivity::Special => "special",
-                },
-                "modes": f.modes().iter().map(|m| mode_name(*m)).collect::<Vec<_>>(),
-            })
+        .map(|f| CatalogField {
+            field: f.name().to_owned(),
+            description: f.description().to_owned(),
+            sensitivity: match f.sensitivity() {
+                Sensitivity::Ordinary => "ordinary",
+                Sensitivity::Contact => "contact",
+                Sensitivity::Special => "special",
+            }
+            .to_owned(),
+            modes: f.modes().iter().map(|m| mode_name(*m).to_owned()).collect(),
         })
         .collect();
-    let purposes: Vec<Value> = Purpose::ALL
+    let purposes = Purpose::ALL
         .iter()
-        .map(|p| json!({"purpose": p.name(), "dpv": p.dpv_term(), "description": p.description()}))
+        .map(|p| PurposeInfo {
+            purpose: p.name().to_owned(),
+            dpv: p.dpv_term().to_owned(),
+            description: p.description().to_owned(),
+        })
         .collect();
-    Json(json!({ "fields": fields, "purposes": purposes }))
-}
-
-#[derive(Deserialize)]
-struct ProfileQuery {
-    purpose: Option<String>,
-    fields: Option<String>,
+    Json(CatalogResponse { fields, purposes })
 }
 
 /// Checks the purpose against the grant; a refusal is logged before it is sent.
@@ -88,7 +89,17 @@ fn with_receipt(mut res: Response, seq: i64) -> Response {
     res
 }
 
-async fn read_profile(
+/// Reads profile fields: each disclosed in its granted mode, the others listed with the reason.
+#[utoipa::path(get, path = "/v1/profile", tag = "data", params(ProfileQuery), security(("bearer" = [])),
+    responses(
+        (status = 200, body = ProfileResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn read_profile(
     State(state): State<AppState>,
     BrandAuth(auth): BrandAuth,
     query: Result<Query<ProfileQuery>, axum::extract::rejection::QueryRejection>,
@@ -127,16 +138,19 @@ async fn read_profile(
             Ok((seq, disclosure))
         })
         .await?;
-    let mut fields = Map::new();
-    for (field, mode, value) in disclosure.values {
-        fields.insert(field.name().to_owned(), json!({ "mode": mode_name(mode), "value": value }));
-    }
-    let body = json!({
-        "receipt": log::receipt(seq),
-        "purpose": purpose.name(),
-        "fields": fields,
-        "withheld": disclosure.withheld,
-    });
+    let fields = disclosure
+        .values
+        .into_iter()
+        .map(|(field, mode, value)| {
+            (field.name().to_owned(), DisclosedValue { mode: mode_name(mode).to_owned(), value })
+        })
+        .collect();
+    let body = ProfileResponse {
+        receipt: log::receipt(seq),
+        purpose: purpose.name().to_owned(),
+        fields,
+        withheld: disclosure.withheld,
+    };
     Ok(with_receipt((StatusCode::OK, Json(body)).into_response(), seq))
 }
 
@@ -171,18 +185,22 @@ fn append(v: &butler_core::Vault, record: log::AccessEntry) -> Result<i64, ApiEr
     v.append_access(record).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnswersBody {
-    purpose: String,
-    candidates: Vec<butler_core::answers::Candidate>,
-}
-
 /// Ranks a brand's candidates against the owner's interests; the interests never leave.
-async fn answers(
+#[utoipa::path(post, path = "/v1/answers", tag = "data", request_body = AnswersRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, body = AnswersResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn answers(
     State(state): State<AppState>,
     BrandAuth(auth): BrandAuth,
-    JsonBody(body): JsonBody<AnswersBody>,
+    JsonBody(body): JsonBody<AnswersRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/answers";
     let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
@@ -212,30 +230,26 @@ async fn answers(
             Ok((append(v, record)?, ranking))
         })
         .await?;
-    let body = json!({ "receipt": log::receipt(seq), "purpose": purpose.name(), "ranking": ranking });
+    let body = AnswersResponse { receipt: log::receipt(seq), purpose: purpose.name().to_owned(), ranking };
     Ok(with_receipt(Json(body).into_response(), seq))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OfferBody {
-    purpose: String,
-    kind: butler_core::prefs::OfferKind,
-    channel: butler_core::prefs::Channel,
-    #[serde(default)]
-    tactics: Vec<butler_core::prefs::Tactic>,
-    title: String,
-    #[serde(default)]
-    body: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-}
-
 /// Takes an offer; Butler decides delivered, deferred or declined by the owner's preferences.
-async fn offers(
+#[utoipa::path(post, path = "/v1/offers", tag = "data", request_body = OfferRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, body = OfferResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn offers(
     State(state): State<AppState>,
     BrandAuth(auth): BrandAuth,
-    JsonBody(body): JsonBody<OfferBody>,
+    JsonBody(body): JsonBody<OfferRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/offers";
     let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
@@ -272,28 +286,26 @@ async fn offers(
             Ok((append(v, record)?, decision))
         })
         .await?;
-    let body = json!({ "receipt": log::receipt(seq), "decision": decision });
+    let body = OfferResponse { receipt: log::receipt(seq), decision };
     Ok(with_receipt(Json(body).into_response(), seq))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignalBody {
-    purpose: String,
-    event: String,
-    #[serde(default)]
-    topic: Option<u16>,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    one_off: bool,
-}
-
 /// Takes a brand's signal as a suggestion for the owner; the profile does not change.
-async fn signals(
+#[utoipa::path(post, path = "/v1/signals", tag = "data", request_body = SignalRequest, security(("bearer" = [])),
+    responses(
+        (status = 202, body = SignalResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn signals(
     State(state): State<AppState>,
     BrandAuth(auth): BrandAuth,
-    JsonBody(body): JsonBody<SignalBody>,
+    JsonBody(body): JsonBody<SignalRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/signals";
     let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
@@ -314,6 +326,6 @@ async fn signals(
             append(v, record)
         })
         .await?;
-    let body = json!({ "receipt": log::receipt(seq), "status": "pending_owner_review" });
+    let body = SignalResponse { receipt: log::receipt(seq), status: "pending_owner_review".to_owned() };
     Ok(with_receipt((StatusCode::ACCEPTED, Json(body)).into_response(), seq))
 }

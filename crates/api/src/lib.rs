@@ -13,6 +13,7 @@ mod auth;
 mod data;
 mod error;
 mod oauth;
+mod schema;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -12,9 +12,12 @@ use base64::Engine;
 use butler_core::access::{AccessSpec, Purpose, supported_scopes};
 use butler_core::brands::Registration;
 use butler_core::grants::Poll;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::schema::{
+    DeviceAuthorizationRequest, DeviceAuthorizationResponse, IntrospectionResponse, OAuthError, Problem,
+    RegisterRequest, RegisterResponse, TokenOnlyRequest, TokenRequest, TokenResponse,
+};
 use crate::{ApiError, AppState};
 
 pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -28,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth/introspect", post(introspect))
         .route("/oauth/revoke", post(revoke))
         .route("/activate", get(activate))
+        .route("/openapi.json", get(crate::schema::openapi_json))
 }
 
 /// A form body whose rejection is an OAuth `invalid_request`.
@@ -83,7 +87,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
     }
 }
 
-async fn metadata(State(state): State<AppState>) -> Json<Value> {
+/// Authorization server metadata (RFC 8414), with every supported scope token.
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth",
+    responses((status = 200, description = "RFC 8414 metadata", body = Object)))]
+pub async fn metadata(State(state): State<AppState>) -> Json<Value> {
     let issuer = state.issuer();
     Json(json!({
         "issuer": issuer,
@@ -103,18 +110,18 @@ async fn metadata(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-#[derive(Deserialize)]
-struct RegisterBody {
-    client_name: Option<String>,
-    client_uri: Option<String>,
-    scope: Option<String>,
-    grant_types: Option<Vec<String>>,
-    token_endpoint_auth_method: Option<String>,
-}
-
-async fn register(
+/// Dynamic client registration (RFC 7591). Brands are public clients of the device flow.
+#[utoipa::path(post, path = "/oauth/register", tag = "oauth", request_body = RegisterRequest,
+    responses(
+        (status = 201, body = RegisterResponse),
+        (status = 400, description = "Invalid client metadata (OAuth error), or a malformed body (problem details)",
+            content((OAuthError = "application/json"), (Problem = "application/problem+json"))),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register(
     State(state): State<AppState>,
-    JsonBody(body): JsonBody<RegisterBody>,
+    JsonBody(body): JsonBody<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let invalid = |d: &str| ApiError::oauth("invalid_client_metadata", d.to_owned());
     let name = body.client_name.ok_or_else(|| invalid("client_name is required"))?;
@@ -141,15 +148,15 @@ async fn register(
         })
         .await?;
     let scope: Vec<String> = brand.purposes.iter().map(|p| format!("purpose:{p}")).collect();
-    let body = json!({
-        "client_id": brand.client_id,
-        "client_id_issued_at": brand.registered_at.as_second(),
-        "client_name": brand.name,
-        "client_uri": brand.client_uri,
-        "scope": scope.join(" "),
-        "grant_types": [DEVICE_GRANT_TYPE],
-        "token_endpoint_auth_method": "none",
-    });
+    let body = RegisterResponse {
+        client_id: brand.client_id,
+        client_id_issued_at: brand.registered_at.as_second(),
+        client_name: brand.name,
+        client_uri: brand.client_uri,
+        scope: scope.join(" "),
+        grant_types: vec![DEVICE_GRANT_TYPE.to_owned()],
+        token_endpoint_auth_method: "none".to_owned(),
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -180,17 +187,19 @@ fn form_urlencoded_decode(s: &str) -> String {
         .map_or_else(|| s.to_owned(), |(_, v)| v)
 }
 
-#[derive(Deserialize)]
-struct DeviceAuthorizationBody {
-    client_id: Option<String>,
-    scope: Option<String>,
-    authorization_details: Option<String>,
-}
-
-async fn device_authorization(
+/// Starts the device flow (RFC 8628): the brand asks for fields, modes and purposes.
+#[utoipa::path(post, path = "/oauth/device_authorization", tag = "oauth",
+    request_body(content = DeviceAuthorizationRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = DeviceAuthorizationResponse),
+        (status = 400, description = "invalid_request, invalid_scope or invalid_authorization_details", body = OAuthError),
+        (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn device_authorization(
     State(state): State<AppState>,
     headers: HeaderMap,
-    OAuthForm(body): OAuthForm<DeviceAuthorizationBody>,
+    OAuthForm(body): OAuthForm<DeviceAuthorizationRequest>,
 ) -> Result<Response, ApiError> {
     let client = client_id(body.client_id, &headers)?;
     let mut spec = match &body.scope {
@@ -217,14 +226,14 @@ async fn device_authorization(
         })
         .await?;
     let verification_uri = format!("{}/activate", state.issuer());
-    let body = json!({
-        "device_code": auth.device_code,
-        "user_code": auth.user_code,
-        "verification_uri": verification_uri,
-        "verification_uri_complete": format!("{verification_uri}?user_code={}", auth.user_code),
-        "expires_in": auth.expires_in,
-        "interval": auth.interval,
-    });
+    let body = DeviceAuthorizationResponse {
+        device_code: auth.device_code,
+        verification_uri_complete: format!("{verification_uri}?user_code={}", auth.user_code),
+        user_code: auth.user_code,
+        verification_uri,
+        expires_in: auth.expires_in,
+        interval: auth.interval,
+    };
     Ok(no_store(Json(body).into_response()))
 }
 
@@ -234,24 +243,28 @@ fn no_store(mut res: Response) -> Response {
 }
 
 /// Where the device flow sends the owner: Butler approves on the owner's own machine.
-async fn activate() -> impl IntoResponse {
+#[utoipa::path(get, path = "/activate", tag = "oauth",
+    responses((status = 200, description = "How to approve the code", body = String, content_type = "text/plain")))]
+pub async fn activate() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         "To let this brand in, open Butler and approve its code, or run:\n\n    butler requests list\n    butler requests approve <CODE>\n",
     )
 }
 
-#[derive(Deserialize)]
-struct TokenBody {
-    grant_type: Option<String>,
-    device_code: Option<String>,
-    client_id: Option<String>,
-}
-
-async fn token(
+/// The token endpoint (RFC 8628 §3.4): pending, slow down, denied, expired, or the token.
+#[utoipa::path(post, path = "/oauth/token", tag = "oauth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, description = "authorization_pending, slow_down, access_denied, expired_token, invalid_grant, unsupported_grant_type, invalid_request", body = OAuthError),
+        (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    OAuthForm(body): OAuthForm<TokenBody>,
+    OAuthForm(body): OAuthForm<TokenRequest>,
 ) -> Result<Response, ApiError> {
     match body.grant_type.as_deref() {
         Some(DEVICE_GRANT_TYPE) => {}
@@ -275,31 +288,32 @@ async fn token(
         Poll::Expired => Err(ApiError::oauth("expired_token", "the device code expired: start again")),
         Poll::InvalidGrant => Err(ApiError::oauth("invalid_grant", "unknown or already used device code")),
         Poll::Issued(issued) => Ok(no_store(
-            Json(json!({
-                "access_token": issued.access_token,
-                "token_type": "Bearer",
-                "expires_in": issued.expires_in,
-                "scope": issued.grant.spec.to_scope(),
-                "authorization_details": issued.grant.spec.to_authorization_details(),
-                "butler_grant_id": issued.grant.id,
-            }))
+            Json(TokenResponse {
+                scope: issued.grant.spec.to_scope(),
+                authorization_details: issued.grant.spec.to_authorization_details(),
+                access_token: issued.access_token,
+                token_type: "Bearer".to_owned(),
+                expires_in: issued.expires_in,
+                butler_grant_id: issued.grant.id,
+            })
             .into_response(),
         )),
     }
 }
 
-#[derive(Deserialize)]
-struct TokenOnlyBody {
-    token: Option<String>,
-    client_id: Option<String>,
-    #[allow(dead_code, reason = "accepted as RFC 7009 and RFC 7662 allow; one kind of token exists")]
-    token_type_hint: Option<String>,
-}
-
-async fn introspect(
+/// Token introspection (RFC 7662), for the token's own client.
+#[utoipa::path(post, path = "/oauth/introspect", tag = "oauth",
+    request_body(content = TokenOnlyRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = IntrospectionResponse),
+        (status = 400, body = OAuthError),
+        (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
-    OAuthForm(body): OAuthForm<TokenOnlyBody>,
+    OAuthForm(body): OAuthForm<TokenOnlyRequest>,
 ) -> Result<Response, ApiError> {
     let token = body.token.ok_or_else(|| ApiError::oauth("invalid_request", "token is required"))?;
     let client = client_id(body.client_id, &headers)?;
@@ -307,26 +321,45 @@ async fn introspect(
     let checked = state.with_vault(move |v| Ok(v.authorize(&token, now)?)).await?;
     // A token is described only to the client it was issued to; to anyone else it is inactive.
     let body = match checked {
-        Ok(auth) if auth.brand.client_id == client => json!({
-            "active": true,
-            "client_id": auth.brand.client_id,
-            "token_type": "Bearer",
-            "scope": auth.grant.spec.to_scope(),
-            "authorization_details": auth.grant.spec.to_authorization_details(),
-            "exp": auth.grant.expires_at.as_second(),
-            "iat": auth.grant.created_at.as_second(),
-            "iss": state.issuer(),
-            "butler_grant_id": auth.grant.id,
-        }),
-        _ => json!({ "active": false }),
+        Ok(auth) if auth.brand.client_id == client => IntrospectionResponse {
+            active: true,
+            client_id: Some(auth.brand.client_id),
+            token_type: Some("Bearer".to_owned()),
+            scope: Some(auth.grant.spec.to_scope()),
+            authorization_details: Some(auth.grant.spec.to_authorization_details()),
+            exp: Some(auth.grant.expires_at.as_second()),
+            iat: Some(auth.grant.created_at.as_second()),
+            iss: Some(state.issuer()),
+            butler_grant_id: Some(auth.grant.id),
+        },
+        _ => IntrospectionResponse {
+            active: false,
+            client_id: None,
+            token_type: None,
+            scope: None,
+            authorization_details: None,
+            exp: None,
+            iat: None,
+            iss: None,
+            butler_grant_id: None,
+        },
     };
     Ok(no_store(Json(body).into_response()))
 }
 
-async fn revoke(
+/// Token revocation (RFC 7009): always 200, whether or not the token was known.
+#[utoipa::path(post, path = "/oauth/revoke", tag = "oauth",
+    request_body(content = TokenOnlyRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke"),
+        (status = 400, body = OAuthError),
+        (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
-    OAuthForm(body): OAuthForm<TokenOnlyBody>,
+    OAuthForm(body): OAuthForm<TokenOnlyRequest>,
 ) -> Result<Response, ApiError> {
     let token = body.token.ok_or_else(|| ApiError::oauth("invalid_request", "token is required"))?;
     let client = client_id(body.client_id, &headers)?;

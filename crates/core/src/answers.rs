@@ -17,6 +17,7 @@ use crate::vault::Vault;
 pub const MAX_CANDIDATES: usize = 200;
 
 /// One thing a brand would like to show.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Candidate {
@@ -34,6 +35,7 @@ pub struct Candidate {
 }
 
 /// A candidate's score, from 0 (nothing in common) to 1.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ranked {
     pub id: String,

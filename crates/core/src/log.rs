@@ -26,6 +26,7 @@ pub enum Outcome {
 }
 
 /// Why a field was not disclosed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WithheldReason {
@@ -53,6 +54,7 @@ pub struct DisclosedField {
 }
 
 /// A field withheld, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WithheldField {
     pub field: String,

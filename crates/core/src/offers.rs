@@ -48,6 +48,7 @@ impl OfferSubmission {
 }
 
 /// What Butler decided about an offer. The brand learns this and nothing more.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
