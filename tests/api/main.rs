@@ -4,4 +4,5 @@
 mod exchange;
 mod onboarding;
 mod refusals;
+mod sdk;
 mod support;

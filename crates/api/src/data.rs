@@ -12,11 +12,11 @@ use butler_core::log::{self, Outcome};
 
 use crate::auth::{BrandAuth, entry};
 use crate::oauth::JsonBody;
-use crate::schema::{
+use crate::{ApiError, AppState};
+use butler_protocol::{
     AnswersRequest, AnswersResponse, CatalogField, CatalogResponse, DisclosedValue, OfferRequest,
     OfferResponse, Problem, ProfileQuery, ProfileResponse, PurposeInfo, SignalRequest, SignalResponse,
 };
-use crate::{ApiError, AppState};
 
 /// The header naming a data response's access log entry.
 pub const RECEIPT_HEADER: &str = "butler-receipt";

@@ -14,11 +14,11 @@ use butler_core::brands::Registration;
 use butler_core::grants::Poll;
 use serde_json::{Value, json};
 
-use crate::schema::{
+use crate::{ApiError, AppState};
+use butler_protocol::{
     DeviceAuthorizationRequest, DeviceAuthorizationResponse, IntrospectionResponse, OAuthError, Problem,
     RegisterRequest, RegisterResponse, TokenOnlyRequest, TokenRequest, TokenResponse,
 };
-use crate::{ApiError, AppState};
 
 pub const DEVICE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 

@@ -5,42 +5,16 @@
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::interests::{Interest, Subject};
-use crate::prefs::OfferKind;
 use crate::taxonomy;
 use crate::vault::Vault;
 
 /// The most candidates one request may rank.
 pub const MAX_CANDIDATES: usize = 200;
 
-/// One thing a brand would like to show.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Candidate {
-    /// The brand's own identifier, echoed back.
-    pub id: String,
-    /// Topics of the Topics taxonomy the candidate is about.
-    #[serde(default)]
-    pub topics: Vec<u16>,
-    /// Words describing it (matched against free-text interests and topic names).
-    #[serde(default)]
-    pub text: Option<String>,
-    /// If it is an offer, its kind (unwanted kinds rank last).
-    #[serde(default)]
-    pub kind: Option<OfferKind>,
-}
-
-/// A candidate's score, from 0 (nothing in common) to 1.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Ranked {
-    pub id: String,
-    pub score: f64,
-}
+pub use butler_protocol::{Candidate, Ranked};
 
 /// A bad candidate list, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -46,15 +46,7 @@ pub enum Sensitivity {
     Special,
 }
 
-/// Disclosure modes, from most to least revealing ("nothing" is the absence of a grant).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    Exact,
-    Coarse,
-    Answer,
-}
+pub use butler_protocol::Mode;
 
 /// The shape of a field's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -25,40 +25,13 @@ pub enum Outcome {
     Received,
 }
 
-/// Why a field was not disclosed.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WithheldReason {
-    /// Not in the grant.
-    NotGranted,
-    /// Not a field of the catalog.
-    UnknownField,
-    /// The owner has not set it.
-    Empty,
-    /// Granted only as computed answers (ask the answers or offers endpoint).
-    AnswerOnly,
-    /// The interest is switched off, snoozed or a one-off.
-    SwitchedOff,
-    /// Expired.
-    Expired,
-    /// A special category, never disclosed raw.
-    Sensitive,
-}
+pub use butler_protocol::{WithheldField, WithheldReason};
 
 /// A field disclosed, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisclosedField {
     pub field: String,
     pub mode: Mode,
-}
-
-/// A field withheld, and why.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WithheldField {
-    pub field: String,
-    pub reason: WithheldReason,
 }
 
 /// One use of the owner's data, as the owner will read it.

@@ -47,15 +47,7 @@ impl OfferSubmission {
     }
 }
 
-/// What Butler decided about an offer. The brand learns this and nothing more.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    Delivered,
-    Deferred,
-    Declined,
-}
+pub use butler_protocol::Decision;
 
 /// An offer in the owner's inbox (delivered, or deferred until `not_before`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,78 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::ValueError;
 
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s { $($text => Ok($name::$variant),)+ _ => Err(format!(
-                    "`{s}` is not one of {}",
-                    [$($text),+].join(", ")
-                )) }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-vocabulary!(
-    /// What an offer is.
-    OfferKind {
-        Discount = "discount",
-        NewProduct = "new-product",
-        BackInStock = "back-in-stock",
-        PriceDrop = "price-drop",
-        Event = "event",
-        LoyaltyReward = "loyalty-reward",
-        Newsletter = "newsletter",
-    }
-);
-
-vocabulary!(
-    /// How an offer reaches the owner.
-    Channel {
-        ButlerInbox = "butler-inbox",
-        Email = "email",
-        Sms = "sms",
-        Push = "push",
-        Post = "post",
-        Phone = "phone",
-    }
-);
-
-vocabulary!(
-    /// Persuasion tactics an offer may declare, and the owner may refuse.
-    Tactic {
-        CountdownUrgency = "countdown-urgency",
-        ScarcityClaims = "scarcity-claims",
-        RecentlyViewed = "recently-viewed",
-        FamilyMentions = "family-mentions",
-        SocialProof = "social-proof",
-        PreselectedExtras = "preselected-extras",
-    }
-);
+pub use butler_protocol::{Channel, OfferKind, Tactic};
 
 /// How many offers may arrive per day and per week (`None`: no cap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,419 @@
+//! Butler's wire vocabulary: the names and shapes that brands and Butler exchange over HTTP
+//! (disclosure modes, offer kinds, channels and tactics, withheld reasons, candidates, and every
+//! request and response body of the brand API).
+//!
+//! The core, the API server and the brand SDK all use these types, so a body is defined once.
+//! With the `openapi` feature, each type also describes itself for the OpenAPI document.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Disclosure modes, from most to least revealing ("nothing" is the absence of a grant).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Exact,
+    Coarse,
+    Answer,
+}
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s { $($text => Ok($name::$variant),)+ _ => Err(format!(
+                    "`{s}` is not one of {}",
+                    [$($text),+].join(", ")
+                )) }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// What an offer is.
+    OfferKind {
+        Discount = "discount",
+        NewProduct = "new-product",
+        BackInStock = "back-in-stock",
+        PriceDrop = "price-drop",
+        Event = "event",
+        LoyaltyReward = "loyalty-reward",
+        Newsletter = "newsletter",
+    }
+);
+
+vocabulary!(
+    /// How an offer reaches the owner.
+    Channel {
+        ButlerInbox = "butler-inbox",
+        Email = "email",
+        Sms = "sms",
+        Push = "push",
+        Post = "post",
+        Phone = "phone",
+    }
+);
+
+vocabulary!(
+    /// Persuasion tactics an offer may declare, and the owner may refuse.
+    Tactic {
+        CountdownUrgency = "countdown-urgency",
+        ScarcityClaims = "scarcity-claims",
+        RecentlyViewed = "recently-viewed",
+        FamilyMentions = "family-mentions",
+        SocialProof = "social-proof",
+        PreselectedExtras = "preselected-extras",
+    }
+);
+
+/// Why a field was not disclosed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithheldReason {
+    /// Not in the grant.
+    NotGranted,
+    /// Not a field of the catalog.
+    UnknownField,
+    /// The owner has not set it.
+    Empty,
+    /// Granted only as computed answers (ask the answers or offers endpoint).
+    AnswerOnly,
+    /// The interest is switched off, snoozed or a one-off.
+    SwitchedOff,
+    /// Expired.
+    Expired,
+    /// A special category, never disclosed raw.
+    Sensitive,
+}
+
+/// A field withheld, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithheldField {
+    pub field: String,
+    pub reason: WithheldReason,
+}
+
+/// What Butler decided about an offer. The brand learns this and nothing more.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Delivered,
+    Deferred,
+    Declined,
+}
+
+/// One thing a brand would like to show.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidate {
+    /// The brand's own identifier, echoed back.
+    pub id: String,
+    /// Topics of the Topics taxonomy the candidate is about.
+    #[serde(default)]
+    pub topics: Vec<u16>,
+    /// Words describing it (matched against free-text interests and topic names).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// If it is an offer, its kind (unwanted kinds rank last).
+    #[serde(default)]
+    pub kind: Option<OfferKind>,
+}
+
+/// A candidate's score, from 0 (nothing in common) to 1.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranked {
+    pub id: String,
+    pub score: f64,
+}
+
+// The brand API's request and response bodies.
+
+/// An RFC 9457 problem details body (`application/problem+json`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+}
+
+/// An OAuth error body (RFC 6749 §5.2, RFC 8628 §3.5, RFC 7591 §3.2.2).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OAuthError {
+    /// For example `authorization_pending`, `slow_down`, `access_denied`, `expired_token`,
+    /// `invalid_grant`, `invalid_client`, `invalid_scope`, `invalid_client_metadata`.
+    pub error: String,
+    pub error_description: String,
+}
+
+/// RFC 7591 client metadata. Unknown members are ignored, as the RFC asks.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    pub client_name: Option<String>,
+    /// The brand's home page (http or https).
+    pub client_uri: Option<String>,
+    /// Purposes the brand declares, as `purpose:<name>` tokens.
+    pub scope: Option<String>,
+    /// Only `urn:ietf:params:oauth:grant-type:device_code`.
+    pub grant_types: Option<Vec<String>>,
+    /// Only `none`: brands are public clients.
+    pub token_endpoint_auth_method: Option<String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    pub client_id: String,
+    pub client_id_issued_at: i64,
+    pub client_name: String,
+    pub client_uri: Option<String>,
+    pub scope: String,
+    pub grant_types: Vec<String>,
+    pub token_endpoint_auth_method: String,
+}
+
+/// RFC 8628 §3.1 device authorization request (form-encoded).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceAuthorizationRequest {
+    /// Or HTTP Basic authentication with an empty password.
+    pub client_id: Option<String>,
+    /// `field:<name>[:<mode>]` and `purpose:<name>` tokens, space-separated.
+    pub scope: Option<String>,
+    /// RFC 9396 authorization details (a JSON array of `butler_profile` objects), as a string.
+    pub authorization_details: Option<String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceAuthorizationResponse {
+    pub device_code: String,
+    /// Short and human-friendly: the owner approves it in Butler.
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_in: u64,
+    pub interval: u32,
+}
+
+/// RFC 8628 §3.4 token request (form-encoded).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenRequest {
+    /// `urn:ietf:params:oauth:grant-type:device_code`.
+    pub grant_type: Option<String>,
+    pub device_code: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// The access token and what was actually granted.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// Opaque: `btk_` followed by 48 hex digits.
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+    /// The granted scope (possibly narrower than asked).
+    pub scope: String,
+    /// The grant as RFC 9396 authorization details.
+    pub authorization_details: Value,
+    pub butler_grant_id: String,
+}
+
+/// RFC 7662 introspection or RFC 7009 revocation request (form-encoded).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenOnlyRequest {
+    pub token: Option<String>,
+    pub client_id: Option<String>,
+    /// Accepted and ignored: Butler has one kind of token.
+    pub token_type_hint: Option<String>,
+}
+
+/// RFC 7662 introspection response. A token is described only to its own client.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IntrospectionResponse {
+    pub active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub butler_grant_id: Option<String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CatalogField {
+    pub field: String,
+    pub description: String,
+    /// `ordinary`, `contact` or `special`.
+    pub sensitivity: String,
+    pub modes: Vec<String>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PurposeInfo {
+    pub purpose: String,
+    /// The purpose's W3C DPV term.
+    pub dpv: String,
+    pub description: String,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CatalogResponse {
+    pub fields: Vec<CatalogField>,
+    pub purposes: Vec<PurposeInfo>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileQuery {
+    /// The purpose of this read; it must be granted.
+    pub purpose: Option<String>,
+    /// Comma-separated field names, at most 64.
+    pub fields: Option<String>,
+}
+
+/// A disclosed field: its mode, and the value in that mode.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DisclosedValue {
+    /// `exact` or `coarse`.
+    pub mode: String,
+    pub value: Value,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileResponse {
+    /// The owner's access-log entry for this response (also in `Butler-Receipt`).
+    pub receipt: String,
+    pub purpose: String,
+    pub fields: BTreeMap<String, DisclosedValue>,
+    /// Every asked field not disclosed, with the reason.
+    pub withheld: Vec<WithheldField>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersRequest {
+    /// `recommend-products`, `personalize-content` or `personalize-offers`.
+    pub purpose: String,
+    /// 1 to 200 candidates.
+    pub candidates: Vec<Candidate>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnswersResponse {
+    pub receipt: String,
+    pub purpose: String,
+    /// Best first; scores from 0 to 1.
+    pub ranking: Vec<Ranked>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfferRequest {
+    /// `contact`.
+    pub purpose: String,
+    pub kind: OfferKind,
+    pub channel: Channel,
+    /// Every persuasion tactic the offer uses.
+    #[serde(default)]
+    pub tactics: Vec<Tactic>,
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// An https URL.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// The brand learns the decision and nothing else.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfferResponse {
+    pub receipt: String,
+    pub decision: Decision,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalRequest {
+    pub purpose: String,
+    /// `purchase`, `view`, `wishlist` or `interest`.
+    pub event: String,
+    /// A Topics taxonomy id (or give `text`).
+    #[serde(default)]
+    pub topic: Option<u16>,
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The brand's hint that this was a one-off (a gift).
+    #[serde(default)]
+    pub one_off: bool,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignalResponse {
+    pub receipt: String,
+    /// Always `pending_owner_review`: the profile does not change until the owner decides.
+    pub status: String,
+}
