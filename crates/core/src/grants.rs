@@ -435,9 +435,9 @@ impl Vault {
             expires_at: now + SignedDuration::from_hours(24 * days),
             rate_per_minute: approval.rate_per_minute.unwrap_or(DEFAULT_RATE_PER_MINUTE),
         };
-        if !(1..=10_000).contains(&grant.rate_per_minute) {
+        if !(1..=1_000_000).contains(&grant.rate_per_minute) {
             return Err(Error::Scope(crate::access::ScopeError(
-                "a rate is from 1 to 10000 requests per minute".into(),
+                "a rate is from 1 to 1000000 requests per minute".into(),
             )));
         }
         self.save_grant(&grant)?;
