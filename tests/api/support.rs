@@ -106,7 +106,7 @@ impl InProcess {
         let offset = Arc::clone(&offset_secs);
         let clock: butler_api::Clock =
             Arc::new(move || Timestamp::now() + SignedDuration::from_secs(offset.load(Ordering::SeqCst)));
-        let state = butler_api::AppState::with_clock(vault, port, clock);
+        let state = butler_api::AppState::with_clock(vault, port, clock).unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(butler_api::serve(listener, state, async move {
             let _ = stopped.await;

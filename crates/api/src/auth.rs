@@ -56,7 +56,7 @@ impl FromRequestParts<AppState> for BrandAuth {
         let now = state.now();
         let endpoint = parts.uri.path().to_owned();
         let purpose = query_purpose(parts);
-        let checked = state.with_vault(move |v| Ok(v.authorize(&token, now)?)).await?;
+        let checked = state.read(move |v| Ok(v.authorize(&token, now)?)).await?;
         match checked {
             Ok(auth) => match state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
                 Some(retry_after) => Err(ApiError::TooManyRequests(retry_after)),
@@ -67,12 +67,7 @@ impl FromRequestParts<AppState> for BrandAuth {
                 let mut refused = entry(&auth, &endpoint, purpose.as_deref(), Outcome::Refused);
                 refused.at = now;
                 refused.note = Some(reason.to_owned());
-                state
-                    .with_vault(move |v| {
-                        v.append_access(refused)
-                            .map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
-                    })
-                    .await?;
+                state.log(refused).await?;
                 Err(ApiError::invalid_token(reason))
             }
         }

@@ -74,11 +74,7 @@ async fn check_purpose(
     let mut refused = entry(auth, endpoint, purpose, Outcome::Refused);
     refused.at = state.now();
     refused.note = Some(refusal.clone());
-    state
-        .with_vault(move |v| {
-            v.append_access(refused).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
-        })
-        .await?;
+    state.log(refused).await?;
     Err(ApiError::insufficient_scope(refusal))
 }
 
@@ -124,20 +120,16 @@ pub async fn read_profile(
     }
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let (seq, disclosure) = state
-        .with_vault(move |v| {
-            let disclosure = v.disclose(&auth.grant, &asked, today)?;
-            let mut record = entry(&auth, endpoint, Some(purpose.name()), disclosure.outcome());
-            record.at = now;
-            record.asked = asked;
-            record.disclosed = disclosure.disclosed_fields();
-            record.withheld.clone_from(&disclosure.withheld);
-            // Written and committed before anything is sent; if it fails, nothing is.
-            let seq =
-                v.append_access(record).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))?;
-            Ok((seq, disclosure))
-        })
-        .await?;
+    let grant = auth.grant.clone();
+    let wanted = asked.clone();
+    let disclosure = state.read(move |v| Ok(v.disclose(&grant, &wanted, today)?)).await?;
+    let mut record = entry(&auth, endpoint, Some(purpose.name()), disclosure.outcome());
+    record.at = now;
+    record.asked = asked;
+    record.disclosed = disclosure.disclosed_fields();
+    record.withheld.clone_from(&disclosure.withheld);
+    // Committed before anything is sent; if it cannot be, nothing is.
+    let seq = state.log(record).await?;
     let fields = disclosure
         .values
         .into_iter()
@@ -172,17 +164,8 @@ async fn require_field(
     refused.withheld =
         vec![log::WithheldField { field: field.name().to_owned(), reason: log::WithheldReason::NotGranted }];
     refused.note = Some(refusal.clone());
-    state
-        .with_vault(move |v| {
-            v.append_access(refused).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
-        })
-        .await?;
+    state.log(refused).await?;
     Err(ApiError::insufficient_scope(refusal))
-}
-
-/// Appends a log entry; if it cannot be written, the request fails closed.
-fn append(v: &butler_core::Vault, record: log::AccessEntry) -> Result<i64, ApiError> {
-    v.append_access(record).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
 }
 
 /// Ranks a brand's candidates against the owner's interests; the interests never leave.
@@ -216,20 +199,16 @@ pub async fn answers(
     butler_core::answers::validate(&body.candidates).map_err(|e| ApiError::bad_request(e.0))?;
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let (seq, ranking) = state
-        .with_vault(move |v| {
-            let ranking = v.rank(&body.candidates, today)?;
-            let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Disclosed);
-            record.at = now;
-            record.asked = vec![Field::Interests.name().to_owned()];
-            record.disclosed = vec![log::DisclosedField {
-                field: Field::Interests.name().to_owned(),
-                mode: butler_core::Mode::Answer,
-            }];
-            record.note = Some(format!("ranked {} candidates", ranking.len()));
-            Ok((append(v, record)?, ranking))
-        })
-        .await?;
+    let ranking = state.read(move |v| Ok(v.rank(&body.candidates, today)?)).await?;
+    let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Disclosed);
+    record.at = now;
+    record.asked = vec![Field::Interests.name().to_owned()];
+    record.disclosed = vec![log::DisclosedField {
+        field: Field::Interests.name().to_owned(),
+        mode: butler_core::Mode::Answer,
+    }];
+    record.note = Some(format!("ranked {} candidates", ranking.len()));
+    let seq = state.log(record).await?;
     let body = AnswersResponse { receipt: log::receipt(seq), purpose: purpose.name().to_owned(), ranking };
     Ok(with_receipt(Json(body).into_response(), seq))
 }
@@ -267,25 +246,22 @@ pub async fn offers(
     };
     offer.validate().map_err(ApiError::bad_request)?;
     let now = state.now();
-    let (seq, decision) = state
-        .with_vault(move |v| {
-            let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
-            record.at = now;
-            record.asked = vec![Field::OfferPreferences.name().to_owned()];
-            record.disclosed = vec![log::DisclosedField {
-                field: Field::OfferPreferences.name().to_owned(),
-                mode: butler_core::Mode::Answer,
-            }];
-            // Decide first (nothing leaves yet), log the decision, then answer.
-            let (decision, offer_id) =
-                v.receive_offer(&auth.brand.client_id, &auth.brand.name, offer, now)?;
-            record.note = Some(format!(
-                "offer {offer_id}: {}",
-                serde_json::to_value(decision).unwrap_or_default().as_str().unwrap_or("")
-            ));
-            Ok((append(v, record)?, decision))
-        })
-        .await?;
+    // Decide and keep the offer (nothing leaves yet), log the decision, then answer.
+    let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
+    let (decision, offer_id) =
+        state.with_vault(move |v| Ok(v.receive_offer(&client_id, &brand, offer, now)?)).await?;
+    let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
+    record.at = now;
+    record.asked = vec![Field::OfferPreferences.name().to_owned()];
+    record.disclosed = vec![log::DisclosedField {
+        field: Field::OfferPreferences.name().to_owned(),
+        mode: butler_core::Mode::Answer,
+    }];
+    record.note = Some(format!(
+        "offer {offer_id}: {}",
+        serde_json::to_value(decision).unwrap_or_default().as_str().unwrap_or("")
+    ));
+    let seq = state.log(record).await?;
     let body = OfferResponse { receipt: log::receipt(seq), decision };
     Ok(with_receipt(Json(body).into_response(), seq))
 }
@@ -317,15 +293,12 @@ pub async fn signals(
     };
     signal.subject().map_err(ApiError::bad_request)?;
     let now = state.now();
-    let seq = state
-        .with_vault(move |v| {
-            let id = v.receive_signal(&auth.brand.client_id, &auth.brand.name, &signal, now)?;
-            let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
-            record.at = now;
-            record.note = Some(format!("signal kept as suggestion {id} for the owner to review"));
-            append(v, record)
-        })
-        .await?;
+    let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
+    let id = state.with_vault(move |v| Ok(v.receive_signal(&client_id, &brand, &signal, now)?)).await?;
+    let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
+    record.at = now;
+    record.note = Some(format!("signal kept as suggestion {id} for the owner to review"));
+    let seq = state.log(record).await?;
     let body = SignalResponse { receipt: log::receipt(seq), status: "pending_owner_review".to_owned() };
     Ok(with_receipt((StatusCode::ACCEPTED, Json(body)).into_response(), seq))
 }

@@ -17,7 +17,8 @@ mod schema;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -26,6 +27,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use butler_core::Vault;
+use butler_core::log::{AccessEntry, LogWriter};
 use jiff::Timestamp;
 use tokio::net::TcpListener;
 
@@ -41,10 +43,22 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// A source of the current time; tests inject a fixed or moving clock.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 
+/// The vault's connections while it is unlocked: one for owner-side and onboarding writes,
+/// several for reads, and the access log's group-commit writer on its own.
+struct Engine {
+    main: Mutex<Vault>,
+    readers: Vec<Mutex<Vault>>,
+    next_reader: AtomicUsize,
+    log: LogWriter,
+}
+
+/// How many connections serve reads at once.
+const READERS: usize = 4;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    vault: Arc<Mutex<Option<Vault>>>,
+    engine: Arc<RwLock<Option<Arc<Engine>>>>,
     port: u16,
     clock: Clock,
     /// Requests per grant in the current minute: (minute, count).
@@ -58,12 +72,15 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(vault: Vault, port: u16) -> Self {
+    pub fn new(vault: Vault, port: u16) -> Result<Self, butler_core::Error> {
         Self::with_clock(vault, port, Arc::new(Timestamp::now))
     }
 
-    pub fn with_clock(vault: Vault, port: u16, clock: Clock) -> Self {
-        Self { vault: Arc::new(Mutex::new(Some(vault))), port, clock, rates: Arc::default() }
+    pub fn with_clock(vault: Vault, port: u16, clock: Clock) -> Result<Self, butler_core::Error> {
+        let readers = (0..READERS).map(|_| vault.reopen().map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        let log = LogWriter::start(vault.reopen()?);
+        let engine = Engine { main: Mutex::new(vault), readers, next_reader: AtomicUsize::new(0), log };
+        Ok(Self { engine: Arc::new(RwLock::new(Some(Arc::new(engine)))), port, clock, rates: Arc::default() })
     }
 
     pub fn now(&self) -> Timestamp {
@@ -72,24 +89,62 @@ impl AppState {
 
     /// Locks the vault: from now on every request gets 503 until the process is restarted.
     pub fn lock(&self) {
-        if let Ok(mut guard) = self.vault.lock() {
+        if let Ok(mut guard) = self.engine.write() {
             *guard = None;
         }
     }
 
-    /// Runs `work` on the vault on a blocking thread (SQLite and Argon2 block).
+    fn engine(&self) -> Result<Arc<Engine>, ApiError> {
+        let guard =
+            self.engine.read().map_err(|_| ApiError::Internal("the engine lock is poisoned".into()))?;
+        guard.clone().ok_or_else(|| ApiError::Unavailable("the vault is locked".into()))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let engine = self.engine()?;
+        tokio::task::spawn_blocking(move || work(&engine))
+            .await
+            .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
+    }
+
+    /// Runs `work` on the main connection (writes: onboarding, offers, signals).
     pub async fn with_vault<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Vault) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let vault = Arc::clone(&self.vault);
-        tokio::task::spawn_blocking(move || {
-            let guard = vault.lock().map_err(|_| ApiError::Internal("the vault lock is poisoned".into()))?;
-            let vault = guard.as_ref().ok_or_else(|| ApiError::Unavailable("the vault is locked".into()))?;
-            work(vault)
+        self.blocking(move |engine| {
+            let vault =
+                engine.main.lock().map_err(|_| ApiError::Internal("the vault lock is poisoned".into()))?;
+            work(&vault)
         })
         .await
-        .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))?
+    }
+
+    /// Runs a read on one of the read connections.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Vault) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.blocking(move |engine| {
+            let i = engine.next_reader.fetch_add(1, Ordering::Relaxed) % engine.readers.len();
+            let vault = engine.readers[i]
+                .lock()
+                .map_err(|_| ApiError::Internal("a reader lock is poisoned".into()))?;
+            work(&vault)
+        })
+        .await
+    }
+
+    /// Appends an access-log entry and waits until it is committed. If it cannot be, the request
+    /// fails closed: 503, nothing disclosed.
+    pub async fn log(&self, entry: AccessEntry) -> Result<i64, ApiError> {
+        self.blocking(move |engine| {
+            engine.log.append(entry).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
+        })
+        .await
     }
 
     /// Counts a request against a grant's rate; past it, the seconds until the next minute.

@@ -270,7 +270,7 @@ pub fn serve(vault: Vault, port: u16) -> Result<()> {
         let port = listener.local_addr()?.port();
         println!("Butler is serving the brand API on http://127.0.0.1:{port}");
         std::io::stdout().flush()?;
-        let state = butler_api::AppState::new(vault, port);
+        let state = butler_api::AppState::new(vault, port)?;
         butler_api::serve(listener, state, shutdown_signal()).await?;
         eprintln!("Butler stopped serving.");
         Ok(())

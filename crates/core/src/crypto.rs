@@ -132,6 +132,11 @@ impl SecretKey {
         &self.0
     }
 
+    /// A second copy, for a second connection to the same vault (zeroized on drop like the first).
+    pub(crate) fn duplicate(&self) -> Self {
+        Self(Zeroizing::new(*self.0))
+    }
+
     /// Seals `plaintext` under this key with `aad` as associated data.
     pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
         seal_with(&aead_key(self.expose()), aad, plaintext)

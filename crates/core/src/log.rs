@@ -2,6 +2,8 @@
 //! and committed durably *before* the response leaves. If the entry cannot be written, nothing is
 //! disclosed: the caller answers 503 instead.
 
+use std::sync::mpsc;
+
 use jiff::Timestamp;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
@@ -66,16 +68,29 @@ pub fn receipt(seq: i64) -> String {
 impl Vault {
     /// Appends an entry and commits it durably; returns its sequence number. The entry's `seq`
     /// is assigned here.
-    pub fn append_access(&self, mut entry: AccessEntry) -> Result<i64> {
+    pub fn append_access(&self, entry: AccessEntry) -> Result<i64> {
+        Ok(self.append_batch(vec![entry])?[0])
+    }
+
+    /// Appends entries in one transaction and commits them durably together (group commit):
+    /// all of them or none.
+    pub fn append_batch(&self, entries: Vec<AccessEntry>) -> Result<Vec<i64>> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute("INSERT INTO access_log (record) VALUES (x'')", [])?;
-        let seq = tx.last_insert_rowid();
-        entry.seq = seq;
-        let json = serde_json::to_vec(&entry).expect("entries serialize");
-        let sealed = self.seal(&place(seq), &json)?;
-        tx.execute("UPDATE access_log SET record = ?2 WHERE seq = ?1", params![seq, sealed])?;
+        let mut seqs = Vec::with_capacity(entries.len());
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO access_log (record) VALUES (x'')")?;
+            let mut update = tx.prepare_cached("UPDATE access_log SET record = ?2 WHERE seq = ?1")?;
+            for mut entry in entries {
+                insert.execute([])?;
+                let seq = tx.last_insert_rowid();
+                entry.seq = seq;
+                let json = serde_json::to_vec(&entry).expect("entries serialize");
+                update.execute(params![seq, self.seal(&place(seq), &json)?])?;
+                seqs.push(seq);
+            }
+        }
         tx.commit()?;
-        Ok(seq)
+        Ok(seqs)
     }
 
     /// The newest entries first, at most `limit`.
@@ -96,5 +111,139 @@ impl Vault {
             out.push(entry);
         }
         Ok(out)
+    }
+}
+
+type Job = (AccessEntry, mpsc::SyncSender<Result<i64, String>>);
+
+/// The access log's writer: one thread with its own connection, committing the entries of all
+/// requests waiting at that moment in one transaction (group commit). Each caller gets its
+/// sequence number only after the commit that holds its entry, so a reply never leaves before its
+/// entry is durable, while many requests share one fsync.
+#[derive(Debug)]
+pub struct LogWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// The most entries one commit takes.
+const MAX_BATCH: usize = 512;
+
+impl LogWriter {
+    /// Starts the writer on its own connection to the vault.
+    pub fn start(vault: Vault) -> Self {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("butler-log-writer".into())
+            .spawn(move || {
+                // Ends when every `LogWriter` handle is dropped.
+                while let Ok(first) = queue.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match queue.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    let (entries, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                    match vault.append_batch(entries) {
+                        Ok(seqs) => {
+                            for (reply, seq) in replies.into_iter().zip(seqs) {
+                                let _ = reply.send(Ok(seq));
+                            }
+                        }
+                        Err(e) => {
+                            for reply in replies {
+                                let _ = reply.send(Err(e.to_string()));
+                            }
+                        }
+                    }
+                }
+            })
+            .expect("the log writer thread starts");
+        Self { jobs }
+    }
+
+    /// Appends an entry and waits until it is committed; returns its sequence number.
+    pub fn append(&self, entry: AccessEntry) -> Result<i64> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.jobs
+            .send((entry, reply))
+            .map_err(|_| Error::Damaged("the access log writer has stopped".into()))?;
+        answer
+            .recv()
+            .map_err(|_| Error::Damaged("the access log writer has stopped".into()))?
+            .map_err(|e| Error::Damaged(format!("the access log could not be written: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{KdfParams, Vault};
+    use std::sync::Arc;
+
+    fn entry(n: usize) -> AccessEntry {
+        AccessEntry {
+            seq: 0,
+            at: Timestamp::UNIX_EPOCH,
+            client_id: format!("bcl_{n}"),
+            brand: "Test".into(),
+            grant_id: None,
+            token_id: None,
+            endpoint: "/v1/profile".into(),
+            purpose: None,
+            asked: vec![],
+            disclosed: vec![],
+            withheld: vec![],
+            outcome: Outcome::Refused,
+            note: Some(format!("entry {n}")),
+        }
+    }
+
+    #[test]
+    fn group_commit_gives_every_caller_its_own_durable_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault =
+            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+        let writer = Arc::new(LogWriter::start(vault.reopen().unwrap()));
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let writer = Arc::clone(&writer);
+                std::thread::spawn(move || {
+                    (0..25).map(|i| writer.append(entry(t * 100 + i)).unwrap()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut seqs: Vec<i64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=200).collect::<Vec<_>>(), "every caller got a distinct sequence number");
+        let log = vault.access_log(1000).unwrap();
+        assert_eq!(log.len(), 200);
+        for e in &log {
+            let n: usize = e.client_id[4..].parse().unwrap();
+            assert_eq!(
+                e.note.as_deref(),
+                Some(format!("entry {n}").as_str()),
+                "entry {} is the caller's own",
+                e.seq
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_commit_fails_every_caller_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault =
+            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+        let writer = LogWriter::start(vault.reopen().unwrap());
+        vault
+            .conn
+            .execute_batch(
+                "CREATE TRIGGER no_log BEFORE INSERT ON access_log BEGIN SELECT RAISE(ABORT, 'full'); END;",
+            )
+            .unwrap();
+        assert!(writer.append(entry(1)).is_err());
+        vault.conn.execute_batch("DROP TRIGGER no_log;").unwrap();
+        assert_eq!(writer.append(entry(2)).unwrap(), 1, "recovers once the cause is gone");
     }
 }

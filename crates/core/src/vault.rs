@@ -366,6 +366,19 @@ impl Vault {
         Ok(Self { conn, keys, data_key, vault_id: header.vault_id, kdf, path: path.to_path_buf() })
     }
 
+    /// Another connection to the same unlocked vault, with the same keys and no passphrase work:
+    /// for a server that reads on several connections and writes its log on its own.
+    pub fn reopen(&self) -> Result<Self> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        let data_key = self.data_key.duplicate();
+        let keys = VaultKeys::derive(&data_key, &self.vault_id);
+        Ok(Self { conn, keys, data_key, vault_id: self.vault_id, kdf: self.kdf, path: self.path.clone() })
+    }
+
     /// Rewraps the data key under a new passphrase (and, if given, new KDF parameters) in one
     /// transaction: a crash leaves either the old or the new passphrase working, never neither.
     /// Nothing else is re-encrypted.
