@@ -93,8 +93,11 @@ impl Vault {
     /// Scores each candidate against the owner's active interests and offer preferences, best
     /// first (ties keep the brand's order).
     pub fn rank(&self, candidates: &[Candidate], today: Date) -> Result<Vec<Ranked>> {
-        let interests: Vec<Interest> = self.interests()?.into_iter().filter(|i| i.is_active(today)).collect();
-        let prefs = self.offer_preferences()?;
+        let (interests, prefs) = self.checked(|| {
+            let active: Vec<Interest> =
+                self.read_interests()?.into_iter().filter(|i| i.is_active(today)).collect();
+            Ok((active, self.stored_offer_preferences()?.unwrap_or_default()))
+        })?;
         let mut ranked: Vec<Ranked> = candidates
             .iter()
             .map(|c| {

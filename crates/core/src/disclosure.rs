@@ -82,8 +82,13 @@ fn interest_json(i: &Interest) -> Json {
 }
 
 impl Vault {
-    /// Decides, field by field, what `grant` discloses of `asked`.
+    /// Decides, field by field, what `grant` discloses of `asked`. All of it is read on one
+    /// snapshot, checked once against the profile's manifest.
     pub fn disclose(&self, grant: &Grant, asked: &[String], today: Date) -> Result<Disclosure> {
+        self.checked(|| self.disclose_unchecked(grant, asked, today))
+    }
+
+    fn disclose_unchecked(&self, grant: &Grant, asked: &[String], today: Date) -> Result<Disclosure> {
         let mut out = Disclosure::default();
         let mut withhold =
             |field: &str, reason| out.withheld.push(WithheldField { field: field.to_owned(), reason });
@@ -119,7 +124,7 @@ impl Vault {
     fn field_value(&self, field: Field, mode: Mode, today: Date) -> Result<Result<Json, WithheldReason>> {
         if field == Field::Interests {
             let active: Vec<Interest> =
-                self.interests()?.into_iter().filter(|i| i.is_active(today)).collect();
+                self.read_interests()?.into_iter().filter(|i| i.is_active(today)).collect();
             if active.is_empty() {
                 return Ok(Err(WithheldReason::Empty));
             }
@@ -142,16 +147,16 @@ impl Vault {
             }));
         }
         if field == Field::OfferPreferences {
-            let prefs = self.offer_preferences()?;
+            let prefs = self.stored_offer_preferences()?.unwrap_or_default();
             return Ok(Ok(serde_json::to_value(prefs).expect("preferences serialize")));
         }
-        let Some(value) = self.field(field)? else { return Ok(Err(WithheldReason::Empty)) };
+        let Some(value) = self.field_unchecked(field)? else { return Ok(Err(WithheldReason::Empty)) };
         if mode == Mode::Exact {
             return Ok(Ok(value.to_json()));
         }
         Ok(match (field, value) {
             (Field::BirthDate, FieldValue::Date(d)) => Ok(Json::from(age_band(d, today))),
-            (Field::HomeCity, _) => match self.field(Field::HomeRegion)? {
+            (Field::HomeCity, _) => match self.field_unchecked(Field::HomeRegion)? {
                 Some(region) => Ok(region.to_json()),
                 None => Err(WithheldReason::Empty),
             },

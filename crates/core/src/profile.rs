@@ -147,7 +147,7 @@ impl Vault {
         self.checked(|| self.field_unchecked(field))
     }
 
-    fn field_unchecked(&self, field: Field) -> Result<Option<FieldValue>> {
+    pub(crate) fn field_unchecked(&self, field: Field) -> Result<Option<FieldValue>> {
         Ok(match self.read_field(field)? {
             None => None,
             Some(Stored::Date(d)) => Some(FieldValue::Date(d)),
@@ -179,7 +179,7 @@ impl Vault {
         })
     }
 
-    fn stored_offer_preferences(&self) -> Result<Option<OfferPreferences>> {
+    pub(crate) fn stored_offer_preferences(&self) -> Result<Option<OfferPreferences>> {
         match self.read_field(Field::OfferPreferences)? {
             None => Ok(None),
             Some(Stored::OfferPreferences(p)) => Ok(Some(p)),
@@ -225,7 +225,7 @@ impl Vault {
         self.checked(|| self.read_interests())
     }
 
-    fn read_interests(&self) -> Result<Vec<Interest>> {
+    pub(crate) fn read_interests(&self) -> Result<Vec<Interest>> {
         let mut stmt = self.conn.prepare("SELECT id, record FROM interest ORDER BY id")?;
         let rows = stmt.query_map([], |r| Ok((InterestId(r.get(0)?), r.get::<_, Vec<u8>>(1)?)))?;
         let mut out = Vec::new();
@@ -383,7 +383,7 @@ impl Vault {
 
     /// Runs a read on one snapshot and checks the manifest on the same snapshot. Inside a
     /// transaction already (a write, or a larger read), it joins that one.
-    fn checked<T>(&self, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    pub(crate) fn checked<T>(&self, read: impl FnOnce() -> Result<T>) -> Result<T> {
         let _snapshot = if self.conn.is_autocommit() {
             Some(Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)?)
         } else {
