@@ -206,3 +206,61 @@ async fn bad_bodies_get_clear_errors() {
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
+
+/// Every data endpoint against grants that do and do not cover it: only the covering grant is
+/// answered, every other pair is refused (and nothing of the profile leaves).
+#[tokio::test]
+async fn every_scope_and_endpoint_pair() {
+    let server = InProcess::start().await;
+    server.owner(&["prefs", "set", "quiet-hours", "none"]);
+    let grants = [
+        ("fields", "field:birth_date:coarse purpose:recommend-products"),
+        ("interests", "field:interests:answer purpose:recommend-products"),
+        ("offers", "field:offer_preferences:answer purpose:contact"),
+        ("other", "field:home.country purpose:deliver-service"),
+    ];
+    let calls: [(&str, Value); 4] = [
+        ("read", json!(null)),
+        ("answers", json!({"purpose": "recommend-products", "candidates": [{"id": "a", "topics": [323]}]})),
+        (
+            "offers",
+            json!({"purpose": "contact", "kind": "discount", "channel": "butler-inbox", "title": "A deal"}),
+        ),
+        ("signals", json!({"purpose": "recommend-products", "event": "view", "topic": 323})),
+    ];
+    // (grant, endpoint) -> expected status.
+    // A read under a granted purpose answers 200 even when every field is withheld: the body lists
+    // them with the reason, and the log records the read as refused.
+    let expected = |grant: &str, call: &str| match (grant, call) {
+        ("fields" | "interests", "read") | ("interests", "answers") | ("offers", "offers") => 200,
+        ("fields" | "interests", "signals") => 202,
+        _ => 403,
+    };
+    for (name, scope) in grants {
+        let (brand, token) = onboard(&server.url, server.dir.path(), scope, &[]).await;
+        for (call, body) in &calls {
+            let res = match *call {
+                "read" => brand.read(&token, "recommend-products", "birth_date").await,
+                path => brand.post(&token, &format!("/v1/{path}"), body).await,
+            };
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap();
+            assert_eq!(status, expected(name, call), "grant {name} on {call}: {text}");
+            assert_eq!(
+                text.contains("35-44"),
+                (name, *call) == ("fields", "read"),
+                "{name} on {call}: {text}"
+            );
+            assert_eq!(
+                text.contains("score"),
+                (name, *call) == ("interests", "answers"),
+                "{name} on {call}: {text}"
+            );
+        }
+    }
+    // The refusals are in the owner's log, each with its reason.
+    let log: Value =
+        serde_json::from_str(&server.owner(&["log", "list", "--json", "--limit", "100"])).unwrap();
+    let refused = log.as_array().unwrap().iter().filter(|e| e["outcome"] == "refused").count();
+    assert_eq!(refused, 11, "every refused pair was logged, and the read that disclosed nothing");
+}
