@@ -141,10 +141,18 @@ impl AppState {
     /// Appends an access-log entry and waits until it is committed. If it cannot be, the request
     /// fails closed: 503, nothing disclosed.
     pub async fn log(&self, entry: AccessEntry) -> Result<i64, ApiError> {
-        self.blocking(move |engine| {
-            engine.log.append(entry).map_err(|e| ApiError::Unavailable(format!("access log: {e}")))
-        })
-        .await
+        let (reply, committed) = tokio::sync::oneshot::channel();
+        let unavailable = |e: String| ApiError::Unavailable(format!("access log: {e}"));
+        self.engine()?
+            .log
+            .submit(
+                entry,
+                Box::new(move |result| {
+                    let _ = reply.send(result);
+                }),
+            )
+            .map_err(|e| unavailable(e.to_string()))?;
+        committed.await.map_err(|_| unavailable("the writer stopped".into()))?.map_err(unavailable)
     }
 
     /// Counts a request against a grant's rate; past it, the seconds until the next minute.

@@ -84,7 +84,8 @@ impl Vault {
     pub fn brand(&self, client_id: &str) -> Result<Option<Brand>> {
         let sealed: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT record FROM brand WHERE client_id = ?1", [client_id], |r| r.get(0))
+            .prepare_cached("SELECT record FROM brand WHERE client_id = ?1")?
+            .query_row([client_id], |r| r.get(0))
             .optional()?;
         sealed.map(|s| self.open_brand(client_id, &s)).transpose()
     }

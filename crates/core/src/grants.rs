@@ -470,7 +470,8 @@ impl Vault {
     pub fn grant(&self, id: &str) -> Result<Grant> {
         let sealed: Vec<u8> = self
             .conn
-            .query_row("SELECT record FROM grant_record WHERE id = ?1", [id], |r| r.get(0))
+            .prepare_cached("SELECT record FROM grant_record WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::NoSuchGrant(id.to_owned()))?;
         let grant: Grant = self.json_open(&grant_place(id), &sealed)?;
@@ -509,11 +510,8 @@ impl Vault {
         }
         let row: Option<(String, Vec<u8>)> = self
             .conn
-            .query_row(
-                "SELECT id, record FROM token WHERE hash = ?1",
-                [self.keys.slot("token", token).as_slice()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT id, record FROM token WHERE hash = ?1")?
+            .query_row([self.keys.slot("token", token).as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         row.map(|(id, sealed)| self.json_open(&token_place(&id), &sealed)).transpose()
     }

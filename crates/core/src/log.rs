@@ -114,7 +114,10 @@ impl Vault {
     }
 }
 
-type Job = (AccessEntry, mpsc::SyncSender<Result<i64, String>>);
+/// Called with the entry's sequence number once its commit is done, or with the error.
+pub type Reply = Box<dyn FnOnce(Result<i64, String>) + Send>;
+
+type Job = (AccessEntry, Reply);
 
 /// The access log's writer: one thread with its own connection, committing the entries of all
 /// requests waiting at that moment in one transaction (group commit). Each caller gets its
@@ -148,12 +151,12 @@ impl LogWriter {
                     match vault.append_batch(entries) {
                         Ok(seqs) => {
                             for (reply, seq) in replies.into_iter().zip(seqs) {
-                                let _ = reply.send(Ok(seq));
+                                reply(Ok(seq));
                             }
                         }
                         Err(e) => {
                             for reply in replies {
-                                let _ = reply.send(Err(e.to_string()));
+                                reply(Err(e.to_string()));
                             }
                         }
                     }
@@ -163,12 +166,20 @@ impl LogWriter {
         Self { jobs }
     }
 
+    /// Queues an entry; `reply` is called once it is committed (or could not be).
+    pub fn submit(&self, entry: AccessEntry, reply: Reply) -> Result<()> {
+        self.jobs.send((entry, reply)).map_err(|_| Error::Damaged("the access log writer has stopped".into()))
+    }
+
     /// Appends an entry and waits until it is committed; returns its sequence number.
     pub fn append(&self, entry: AccessEntry) -> Result<i64> {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.jobs
-            .send((entry, reply))
-            .map_err(|_| Error::Damaged("the access log writer has stopped".into()))?;
+        self.submit(
+            entry,
+            Box::new(move |result| {
+                let _ = reply.send(result);
+            }),
+        )?;
         answer
             .recv()
             .map_err(|_| Error::Damaged("the access log writer has stopped".into()))?

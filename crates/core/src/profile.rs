@@ -114,7 +114,8 @@ impl Vault {
         let slot = self.field_slot(field);
         let sealed: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT value FROM profile_field WHERE slot = ?1", [slot.as_slice()], |r| r.get(0))
+            .prepare_cached("SELECT value FROM profile_field WHERE slot = ?1")?
+            .query_row([slot.as_slice()], |r| r.get(0))
             .optional()?;
         let Some(sealed) = sealed else { return Ok(None) };
         let place = field_place(&slot);
@@ -226,7 +227,7 @@ impl Vault {
     }
 
     pub(crate) fn read_interests(&self) -> Result<Vec<Interest>> {
-        let mut stmt = self.conn.prepare("SELECT id, record FROM interest ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached("SELECT id, record FROM interest ORDER BY id")?;
         let rows = stmt.query_map([], |r| Ok((InterestId(r.get(0)?), r.get::<_, Vec<u8>>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -399,7 +400,8 @@ impl Vault {
     fn check_manifest(&self) -> Result<()> {
         let tag: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT tag FROM profile_manifest WHERE id = 1", [], |r| r.get(0))
+            .prepare_cached("SELECT tag FROM profile_manifest WHERE id = 1")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         let rows = manifest_rows(&self.conn)?;
         match tag {
@@ -438,7 +440,7 @@ fn manifest_rows(conn: &Connection) -> Result<Vec<u8>> {
         (INTEREST_TABLE, "SELECT CAST(id AS BLOB), record FROM interest ORDER BY id"),
     ] {
         push(table.as_bytes());
-        let mut stmt = conn.prepare(sql)?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             push(&row.get::<_, Vec<u8>>(0)?);
