@@ -236,15 +236,8 @@ pub async fn offers(
         return Err(ApiError::bad_request("offers are sent under the purpose `contact`"));
     }
     require_field(&state, &auth, endpoint, purpose, Field::OfferPreferences).await?;
-    let offer = butler_core::offers::OfferSubmission {
-        kind: body.kind,
-        channel: body.channel,
-        tactics: body.tactics,
-        title: body.title,
-        body: body.body,
-        url: body.url,
-    };
-    offer.validate().map_err(ApiError::bad_request)?;
+    let offer = body;
+    butler_core::offers::validate_offer(&offer).map_err(ApiError::bad_request)?;
     let now = state.now();
     // Decide and keep the offer (nothing leaves yet), log the decision, then answer.
     let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
@@ -285,13 +278,8 @@ pub async fn signals(
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/signals";
     let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
-    let signal = butler_core::offers::SignalSubmission {
-        event: body.event,
-        topic: body.topic,
-        text: body.text,
-        one_off: body.one_off,
-    };
-    signal.subject().map_err(ApiError::bad_request)?;
+    let signal = body;
+    butler_core::offers::signal_subject(&signal).map_err(ApiError::bad_request)?;
     let now = state.now();
     let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
     let id = state.with_vault(move |v| Ok(v.receive_signal(&client_id, &brand, &signal, now)?)).await?;

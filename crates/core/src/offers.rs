@@ -13,38 +13,26 @@ use crate::catalog::text;
 use crate::crypto::Place;
 use crate::error::{Error, Result};
 use crate::interests::{Interest, NewInterest, Source, Subject};
-use crate::prefs::{Channel, OfferKind, OfferPreferences, Tactic};
+use crate::prefs::OfferPreferences;
 use crate::vault::Vault;
 
-/// An offer as a brand submits it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OfferSubmission {
-    pub kind: OfferKind,
-    pub channel: Channel,
-    /// The persuasion tactics the offer uses; an undeclared tactic is a broken promise.
-    #[serde(default)]
-    pub tactics: Vec<Tactic>,
-    pub title: String,
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub url: Option<String>,
-}
+/// An offer as a brand submits it (the brand API's body).
+pub use butler_protocol::OfferRequest as Offer;
 
-impl OfferSubmission {
-    pub fn validate(&self) -> Result<(), String> {
-        text(self.title.trim(), 120).map_err(|e| format!("title {e}"))?;
-        if self.body.as_ref().is_some_and(|b| b.chars().count() > 2000) {
-            return Err("body is longer than 2000 characters".into());
-        }
-        if self.url.as_ref().is_some_and(|u| {
-            !u.starts_with("https://") || u.len() > 500 || u.chars().any(char::is_whitespace)
-        }) {
-            return Err("url must be an https URL".into());
-        }
-        Ok(())
+/// Checks what a schema cannot say about an offer: a readable title, a bounded body, an https URL.
+pub fn validate_offer(offer: &Offer) -> Result<(), String> {
+    text(offer.title.trim(), 120).map_err(|e| format!("title {e}"))?;
+    if offer.body.as_ref().is_some_and(|b| b.chars().count() > 2000) {
+        return Err("body is longer than 2000 characters".into());
     }
+    if offer
+        .url
+        .as_ref()
+        .is_some_and(|u| !u.starts_with("https://") || u.len() > 500 || u.chars().any(char::is_whitespace))
+    {
+        return Err("url must be an https URL".into());
+    }
+    Ok(())
 }
 
 pub use butler_protocol::Decision;
@@ -61,14 +49,14 @@ pub struct InboxOffer {
     pub not_before: Option<Timestamp>,
     /// Why Butler decided so (for the owner only).
     pub reason: String,
-    pub offer: OfferSubmission,
+    pub offer: Offer,
 }
 
 /// Decides an offer against the preferences, given how many offers were already delivered.
 /// Returns the decision, the owner-facing reason, and for a deferral the earliest time to show.
 pub fn decide(
     prefs: &OfferPreferences,
-    offer: &OfferSubmission,
+    offer: &Offer,
     delivered: &DeliveredCounts,
     now: Timestamp,
 ) -> (Decision, String, Option<Timestamp>) {
@@ -120,20 +108,8 @@ pub struct DeliveredCounts {
     pub all_week: u32,
 }
 
-/// A brand's signal as it arrives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SignalSubmission {
-    /// What happened: `purchase`, `view`, `wishlist` or `interest`.
-    pub event: String,
-    #[serde(default)]
-    pub topic: Option<u16>,
-    #[serde(default)]
-    pub text: Option<String>,
-    /// The brand's hint that this was a one-off (a gift).
-    #[serde(default)]
-    pub one_off: bool,
-}
+/// A brand's signal as it arrives (the brand API's body).
+pub use butler_protocol::SignalRequest as Signal;
 
 /// What the owner has decided about a suggestion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,17 +136,15 @@ pub struct Suggestion {
 
 const EVENTS: [&str; 4] = ["purchase", "view", "wishlist", "interest"];
 
-impl SignalSubmission {
-    /// Checks the signal and returns what it is about.
-    pub fn subject(&self) -> Result<Subject, String> {
-        if !EVENTS.contains(&self.event.as_str()) {
-            return Err(format!("event must be one of {}", EVENTS.join(", ")));
-        }
-        match (self.topic, &self.text) {
-            (Some(id), None) => Subject::topic(id).map_err(|e| e.reason),
-            (None, Some(t)) => Subject::text(t).map_err(|e| e.reason),
-            _ => Err("give exactly one of topic or text".into()),
-        }
+/// Checks a signal and returns what it is about.
+pub fn signal_subject(signal: &Signal) -> Result<Subject, String> {
+    if !EVENTS.contains(&signal.event.as_str()) {
+        return Err(format!("event must be one of {}", EVENTS.join(", ")));
+    }
+    match (signal.topic, &signal.text) {
+        (Some(id), None) => Subject::topic(id).map_err(|e| e.reason),
+        (None, Some(t)) => Subject::text(t).map_err(|e| e.reason),
+        _ => Err("give exactly one of topic or text".into()),
     }
 }
 
@@ -208,7 +182,7 @@ impl Vault {
         &self,
         client_id: &str,
         brand: &str,
-        offer: OfferSubmission,
+        offer: Offer,
         now: Timestamp,
     ) -> Result<(Decision, i64)> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
@@ -262,11 +236,11 @@ impl Vault {
         &self,
         client_id: &str,
         brand: &str,
-        signal: &SignalSubmission,
+        signal: &Signal,
         now: Timestamp,
     ) -> Result<i64> {
-        let subject =
-            signal.subject().map_err(|reason| crate::catalog::ValueError { field: "signal", reason })?;
+        let subject = signal_subject(signal)
+            .map_err(|reason| crate::catalog::ValueError { field: "signal", reason })?;
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("INSERT INTO suggestion (record) VALUES (x'')", [])?;
         let id = tx.last_insert_rowid();
@@ -355,10 +329,19 @@ impl Vault {
 mod tests {
     use super::*;
     use crate::prefs::QuietHours;
+    use crate::prefs::{Channel, OfferKind, Tactic};
     use jiff::civil::Time;
 
-    fn offer(kind: OfferKind, channel: Channel, tactics: Vec<Tactic>) -> OfferSubmission {
-        OfferSubmission { kind, channel, tactics, title: "Spring sale".into(), body: None, url: None }
+    fn offer(kind: OfferKind, channel: Channel, tactics: Vec<Tactic>) -> Offer {
+        Offer {
+            purpose: "contact".into(),
+            kind,
+            channel,
+            tactics,
+            title: "Spring sale".into(),
+            body: None,
+            url: None,
+        }
     }
 
     fn prefs() -> OfferPreferences {
