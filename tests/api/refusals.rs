@@ -264,3 +264,66 @@ async fn every_scope_and_endpoint_pair() {
     let refused = log.as_array().unwrap().iter().filter(|e| e["outcome"] == "refused").count();
     assert_eq!(refused, 11, "every refused pair was logged, and the read that disclosed nothing");
 }
+
+#[tokio::test]
+async fn measure_never_reads_raw_values() {
+    let server = InProcess::start().await;
+    let (brand, token) =
+        onboard(&server.url, server.dir.path(), "field:birth_date purpose:measure", &[]).await;
+    let res = brand.read(&token, "measure", "birth_date").await;
+    assert_eq!(res.status(), 403);
+    let text = res.text().await.unwrap();
+    assert!(!text.contains("1990") && text.contains("does not serve the purpose `measure`"), "{text}");
+    assert_eq!(last_log(&server)["outcome"], "refused");
+}
+
+#[tokio::test]
+async fn a_grant_paused_before_pickup_issues_no_token() {
+    let server = InProcess::start().await;
+    let brand = Brand::register(&server.url, "Slow").await;
+    let (device, code) = brand.ask("field:home.country purpose:contact").await;
+    server.owner(&["requests", "approve", &code]);
+    let grants: Value = serde_json::from_str(&server.owner(&["grants", "list", "--json"])).unwrap();
+    server.owner(&["grants", "revoke", grants[0]["grant_id"].as_str().unwrap()]);
+    let (status, body) = brand.poll(&device).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("access_denied")));
+}
+
+#[tokio::test]
+async fn tokens_of_other_clients_cannot_be_revoked_and_schemes_are_case_insensitive() {
+    let server = InProcess::start().await;
+    let (brand, token) =
+        onboard(&server.url, server.dir.path(), "field:home.country purpose:contact", &[]).await;
+    let other = Brand::register(&server.url, "Other").await;
+    let res = other
+        .http
+        .post(format!("{}/oauth/revoke", server.url))
+        .form(&[("token", token.as_str()), ("client_id", other.client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "unauthorized_client");
+    let res = brand
+        .http
+        .get(format!("{}/v1/profile?purpose=contact&fields=home.country", server.url))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the token still works, and `bearer` is the same scheme as `Bearer`");
+}
+
+#[tokio::test]
+async fn the_issuer_is_the_address_the_client_used() {
+    let server = InProcess::start().await;
+    let url = format!("http://localhost:{}", server.port);
+    let meta: Value = reqwest::get(format!("{url}/.well-known/oauth-authorization-server"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["issuer"], url);
+    assert_eq!(meta["token_endpoint"], format!("{url}/oauth/token"));
+}

@@ -46,7 +46,11 @@ impl FromRequestParts<AppState> for BrandAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")).map(|t| t.trim().to_owned()) else {
+        // Auth schemes are case-insensitive (RFC 7235 §2.1).
+        let token = header
+            .filter(|h| h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer "))
+            .map(|h| h[7..].trim().to_owned());
+        let Some(token) = token else {
             return Err(ApiError::Bearer {
                 status: axum::http::StatusCode::UNAUTHORIZED,
                 error: "",

@@ -18,6 +18,15 @@ use butler_protocol::{
     OfferResponse, Problem, ProfileQuery, ProfileResponse, PurposeInfo, SignalRequest, SignalResponse,
 };
 
+/// Every purpose but `measure`, whose answers are aggregate and noisy, never a profile's values.
+const NOT_MEASURE: [Purpose; 5] = [
+    Purpose::DeliverService,
+    Purpose::PersonalizeContent,
+    Purpose::RecommendProducts,
+    Purpose::PersonalizeOffers,
+    Purpose::Contact,
+];
+
 /// The header naming a data response's access log entry.
 pub const RECEIPT_HEADER: &str = "butler-receipt";
 
@@ -64,10 +73,12 @@ async fn check_purpose(
     auth: &butler_core::grants::Authorized,
     endpoint: &str,
     purpose: Option<&str>,
+    served: &[Purpose],
 ) -> Result<Purpose, ApiError> {
     let refusal = match purpose.map(str::parse::<Purpose>) {
         None => "the request names no purpose".to_owned(),
         Some(Err(e)) => e.0,
+        Some(Ok(p)) if !served.contains(&p) => format!("this endpoint does not serve the purpose `{p}`"),
         Some(Ok(p)) if auth.grant.spec.purposes.contains(&p) => return Ok(p),
         Some(Ok(p)) => format!("the grant does not allow the purpose `{p}`"),
     };
@@ -102,7 +113,8 @@ pub async fn read_profile(
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let endpoint = "/v1/profile";
-    let purpose = check_purpose(&state, &auth, endpoint, query.purpose.as_deref()).await?;
+    // Raw or coarse values, never for `measure` (aggregate answers only).
+    let purpose = check_purpose(&state, &auth, endpoint, query.purpose.as_deref(), &NOT_MEASURE).await?;
     let asked: Vec<String> = query
         .fields
         .as_deref()
@@ -186,20 +198,14 @@ pub async fn answers(
     JsonBody(body): JsonBody<AnswersRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/answers";
-    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
-    if !matches!(
-        purpose,
-        Purpose::RecommendProducts | Purpose::PersonalizeContent | Purpose::PersonalizeOffers
-    ) {
-        return Err(ApiError::bad_request(
-            "answers serve recommend-products, personalize-content or personalize-offers",
-        ));
-    }
+    let served = [Purpose::RecommendProducts, Purpose::PersonalizeContent, Purpose::PersonalizeOffers];
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &served).await?;
     require_field(&state, &auth, endpoint, purpose, Field::Interests).await?;
     butler_core::answers::validate(&body.candidates).map_err(|e| ApiError::bad_request(e.0))?;
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let ranking = state.read(move |v| Ok(v.rank(&body.candidates, today)?)).await?;
+    let with_prefs = auth.grant.spec.fields.contains_key(&Field::OfferPreferences);
+    let ranking = state.read(move |v| Ok(v.rank(&body.candidates, with_prefs, today)?)).await?;
     let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Disclosed);
     record.at = now;
     record.asked = vec![Field::Interests.name().to_owned()];
@@ -231,10 +237,7 @@ pub async fn offers(
     JsonBody(body): JsonBody<OfferRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/offers";
-    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
-    if purpose != Purpose::Contact {
-        return Err(ApiError::bad_request("offers are sent under the purpose `contact`"));
-    }
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &[Purpose::Contact]).await?;
     require_field(&state, &auth, endpoint, purpose, Field::OfferPreferences).await?;
     let offer = body;
     butler_core::offers::validate_offer(&offer).map_err(ApiError::bad_request)?;
@@ -277,7 +280,7 @@ pub async fn signals(
     JsonBody(body): JsonBody<SignalRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/signals";
-    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose)).await?;
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &NOT_MEASURE).await?;
     let signal = body;
     butler_core::offers::signal_subject(&signal).map_err(ApiError::bad_request)?;
     let now = state.now();

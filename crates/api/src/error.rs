@@ -56,8 +56,11 @@ impl From<butler_core::Error> for ApiError {
     }
 }
 
+/// A challenge parameter: printable ASCII only, no quotes or backslashes (RFC 6750 §3).
 fn quoted(s: &str) -> String {
-    s.replace(['"', '\\'], "'")
+    s.chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '?' })
+        .collect()
 }
 
 impl IntoResponse for ApiError {

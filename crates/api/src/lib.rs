@@ -132,9 +132,14 @@ impl AppState {
         work: impl FnOnce(&Vault) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let engine = self.engine()?;
-        let i = engine.next_reader.fetch_add(1, Ordering::Relaxed) % engine.readers.len();
+        let start = engine.next_reader.fetch_add(1, Ordering::Relaxed);
+        let n = engine.readers.len();
+        // A free reader if there is one, else wait for the next in turn. A panic in an earlier
+        // read leaves the connection usable (SQLite rolls back), so poisoning is ignored.
         let vault =
-            engine.readers[i].lock().map_err(|_| ApiError::Internal("a reader lock is poisoned".into()))?;
+            (0..n).find_map(|k| engine.readers[(start + k) % n].try_lock().ok()).unwrap_or_else(|| {
+                engine.readers[start % n].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+            });
         work(&vault)
     }
 
@@ -169,8 +174,11 @@ impl AppState {
         (slot.1 > per_minute).then(|| (60 - now.rem_euclid(60)).unsigned_abs())
     }
 
-    fn issuer(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+    /// The issuer as the client addressed it (RFC 8414 §3.3: it must match the URL the metadata
+    /// came from). The guard has already checked that `Host` is one of this loopback's names.
+    fn issuer(&self, headers: &axum::http::HeaderMap) -> String {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        format!("http://{}", host.unwrap_or(&format!("127.0.0.1:{}", self.port)))
     }
 }
 

@@ -90,8 +90,8 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
 /// Authorization server metadata (RFC 8414), with every supported scope token.
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth",
     responses((status = 200, description = "RFC 8414 metadata", body = Object)))]
-pub async fn metadata(State(state): State<AppState>) -> Json<Value> {
-    let issuer = state.issuer();
+pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let issuer = state.issuer(&headers);
     Json(json!({
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/oauth/token"),
@@ -225,7 +225,7 @@ pub async fn device_authorization(
             })
         })
         .await?;
-    let verification_uri = format!("{}/activate", state.issuer());
+    let verification_uri = format!("{}/activate", state.issuer(&headers));
     let body = DeviceAuthorizationResponse {
         device_code: auth.device_code,
         verification_uri_complete: format!("{verification_uri}?user_code={}", auth.user_code),
@@ -328,8 +328,8 @@ pub async fn introspect(
             scope: Some(auth.grant.spec.to_scope()),
             authorization_details: Some(auth.grant.spec.to_authorization_details()),
             exp: Some(auth.grant.expires_at.as_second()),
-            iat: Some(auth.grant.created_at.as_second()),
-            iss: Some(state.issuer()),
+            iat: Some(auth.token_issued_at.as_second()),
+            iss: Some(state.issuer(&headers)),
             butler_grant_id: Some(auth.grant.id),
         },
         _ => IntrospectionResponse {
@@ -363,6 +363,15 @@ pub async fn revoke(
 ) -> Result<Response, ApiError> {
     let token = body.token.ok_or_else(|| ApiError::oauth("invalid_request", "token is required"))?;
     let client = client_id(body.client_id, &headers)?;
-    state.with_vault(move |v| Ok(v.revoke_token(&client, &token)?)).await?;
+    state
+        .with_vault(move |v| {
+            v.revoke_token(&client, &token).map_err(|e| match e {
+                butler_core::Error::NotYourToken => {
+                    ApiError::oauth("unauthorized_client", "the token was issued to another client")
+                }
+                other => other.into(),
+            })
+        })
+        .await?;
     Ok(StatusCode::OK.into_response())
 }

@@ -90,9 +90,9 @@ fn affinity(interest: &Interest, candidate: &Candidate, candidate_words: &BTreeS
 }
 
 impl Vault {
-    /// Scores each candidate against the owner's active interests and offer preferences, best
-    /// first (ties keep the brand's order).
-    pub fn rank(&self, candidates: &[Candidate], today: Date) -> Result<Vec<Ranked>> {
+    /// Scores each candidate against the owner's active interests (and offer preferences, when
+    /// the grant includes them), best first; ties keep the brand's order.
+    pub fn rank(&self, candidates: &[Candidate], with_prefs: bool, today: Date) -> Result<Vec<Ranked>> {
         let (interests, prefs) = self.checked(|| {
             let active: Vec<Interest> =
                 self.read_interests()?.into_iter().filter(|i| i.is_active(today)).collect();
@@ -104,15 +104,15 @@ impl Vault {
                 let candidate_words = c.text.as_deref().map(words).unwrap_or_default();
                 let mut score =
                     interests.iter().map(|i| i.weight * affinity(i, c, &candidate_words)).fold(0.0, f64::max);
-                if let Some(kind) = c.kind {
+                if let Some(kind) = c.kind.filter(|_| with_prefs) {
                     if prefs.kinds_unwanted.contains(&kind) {
                         score = 0.0;
                     } else if prefs.kinds_wanted.contains(&kind) {
                         score = (score + 0.1).min(1.0);
                     }
                 }
-                // Two decimals: enough to order, too coarse to read weights back exactly.
-                Ranked { id: c.id.clone(), score: (score * 100.0).round() / 100.0 }
+                // One decimal: enough to order, too coarse to read the owner's weights back.
+                Ranked { id: c.id.clone(), score: (score * 10.0).round() / 10.0 }
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));

@@ -40,6 +40,8 @@ pub enum Error {
     Registration(String),
     #[error("unknown client: register first")]
     UnknownClient,
+    #[error("the token was issued to another client")]
+    NotYourToken,
     #[error("{0}")]
     Scope(#[from] ScopeError),
     #[error("no pending request has the code {0}; `butler requests list` shows them")]
@@ -83,6 +85,7 @@ impl Error {
             Error::Export(_) => "export_file",
             Error::Registration(_) => "invalid_client_metadata",
             Error::UnknownClient => "invalid_client",
+            Error::NotYourToken => "unauthorized_client",
             Error::Scope(_) => "invalid_scope",
             Error::NoSuchRequest(_) | Error::NoSuchGrant(_) | Error::NoSuchSuggestion(_) => "not_found",
             Error::RequestDecided(_) | Error::GrantRevoked(_) | Error::SuggestionDecided(_) => "conflict",

@@ -162,6 +162,8 @@ pub struct IssuedToken {
 #[derive(Debug, Clone)]
 pub struct Authorized {
     pub token_id: String,
+    /// When the token was issued.
+    pub token_issued_at: Timestamp,
     pub brand: Brand,
     pub grant: Grant,
 }
@@ -248,9 +250,36 @@ impl Vault {
     ) -> Result<DeviceAuthorization> {
         self.brand(client_id)?.ok_or(Error::UnknownClient)?;
         spec.check_complete().map_err(Error::Scope)?;
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        // Requests expired for a day are of no use to anyone any more.
+        tx.execute("DELETE FROM access_request WHERE expires_at < ?1", [now.as_second() - 86_400])?;
         let device_code = hex::encode(crypto::random_bytes::<32>()?);
-        let user_code = new_user_code()?;
         let expires_at = now + REQUEST_LIFETIME;
+        // User codes are short, so two live ones can collide: draw again.
+        let mut attempts = 0;
+        let (id, user_code) = loop {
+            let user_code = new_user_code()?;
+            let inserted = tx.execute(
+                "INSERT INTO access_request (device_slot, user_slot, client_id, expires_at, record)
+                 VALUES (?1, ?2, ?3, ?4, x'')",
+                params![
+                    self.keys.slot("device_code", &device_code).as_slice(),
+                    self.user_slot(&user_code).as_slice(),
+                    client_id,
+                    expires_at.as_second()
+                ],
+            );
+            match inserted {
+                Ok(_) => break (tx.last_insert_rowid(), user_code),
+                Err(e)
+                    if attempts < 5
+                        && e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+                {
+                    attempts += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let record = RequestRecord {
             client_id: client_id.to_owned(),
             user_code: user_code.clone(),
@@ -261,18 +290,6 @@ impl Vault {
             last_poll: None,
             status: RequestStatus::Pending,
         };
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO access_request (device_slot, user_slot, client_id, expires_at, record)
-             VALUES (?1, ?2, ?3, ?4, x'')",
-            params![
-                self.keys.slot("device_code", &device_code).as_slice(),
-                self.user_slot(&user_code).as_slice(),
-                client_id,
-                expires_at.as_second()
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
         tx.execute(
             "UPDATE access_request SET record = ?2 WHERE id = ?1",
             params![id, self.json_seal(&request_place(id), &record)?],
@@ -334,7 +351,8 @@ impl Vault {
             RequestStatus::Approved { grant_id } => {
                 let grant = self.grant(&grant_id)?;
                 record.status = RequestStatus::Consumed;
-                Poll::Issued(self.issue_token(&grant, now)?)
+                // The owner may have paused or revoked the grant before the brand collected it.
+                if grant.is_live(now) { Poll::Issued(self.issue_token(&grant, now)?) } else { Poll::Denied }
             }
         };
         self.save_request(id, &record)?;
@@ -534,20 +552,21 @@ impl Vault {
             }
         };
         Ok(match reason {
-            Some(reason) => Err(TokenProblem::NotLive {
-                auth: Box::new(Authorized { token_id: record.id, brand, grant }),
-                reason,
-            }),
-            None => Ok(Authorized { token_id: record.id, brand, grant }),
+            Some(reason) => {
+                let auth =
+                    Authorized { token_id: record.id, token_issued_at: record.issued_at, brand, grant };
+                Err(TokenProblem::NotLive { auth: Box::new(auth), reason })
+            }
+            None => Ok(Authorized { token_id: record.id, token_issued_at: record.issued_at, brand, grant }),
         })
     }
 
-    /// Revokes a token on its holder's request (RFC 7009). Unknown tokens, or tokens of another
-    /// client, are ignored, as the RFC asks.
+    /// Revokes a token on its holder's request (RFC 7009). An unknown token is not an error, as
+    /// the RFC asks; another client's token is refused.
     pub fn revoke_token(&self, client_id: &str, token: &str) -> Result<()> {
         let Some(mut record) = self.token_by_value(token)? else { return Ok(()) };
         if record.client_id != client_id {
-            return Ok(());
+            return Err(Error::NotYourToken);
         }
         record.revoked = true;
         self.conn.execute(

@@ -23,7 +23,9 @@ const HEADER_FORMAT: u32 = 1;
 /// The shortest passphrase `init` and `passwd` accept.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 /// How long a connection waits for another writer (the server, another command) before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Kept well under the API's request timeout, so a busy database fails a request cleanly
+/// instead of finishing its work after the client has given up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the ones applied.
 /// Append only: never edit a migration that has shipped.
