@@ -99,6 +99,8 @@ pub enum LogCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Check the whole log's chain, from the first entry to the checkpoint.
+    Verify,
 }
 
 fn describe(spec: &AccessSpec) -> String {
@@ -215,7 +217,16 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
 }
 
 pub fn log(vault: &Vault, cmd: &LogCommand) -> Result<()> {
-    let &LogCommand::List { limit, json } = cmd;
+    let &LogCommand::List { limit, json } = cmd else {
+        let verified = vault.verify_log(|n| eprintln!("… {n} entries checked"))?;
+        return match verified {
+            Ok(n) => {
+                println!("The access log verifies: {n} entries, chained from the first to the checkpoint.");
+                Ok(())
+            }
+            Err(b) => bail!("the access log breaks at {}: {}", butler_core::log::receipt(b.seq), b.reason),
+        };
+    };
     let entries = vault.access_log(limit)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);

@@ -223,6 +223,7 @@ pub struct VaultKeys {
     seal: LessSafeKey,
     blind: hmac::Key,
     manifest: hmac::Key,
+    chain: hmac::Key,
 }
 
 impl fmt::Debug for VaultKeys {
@@ -246,7 +247,31 @@ impl VaultKeys {
             .into();
         let manifest: hmac::Key =
             prk.expand(&[b"butler manifest v1"], hmac::HMAC_SHA256).expect("HKDF output of one block").into();
-        Self { seal: aead_key(&seal), blind, manifest }
+        let chain: hmac::Key = prk
+            .expand(&[b"butler log chain v1"], hmac::HMAC_SHA256)
+            .expect("HKDF output of one block")
+            .into();
+        Self { seal: aead_key(&seal), blind, manifest, chain }
+    }
+
+    /// The access log's chain link for an entry: a keyed hash over the previous link, the
+    /// entry's sequence number and its sealed bytes. Editing, removing, reordering or inserting
+    /// an entry breaks the chain at that position.
+    pub fn chain_link(&self, previous: &[u8], seq: i64, sealed: &[u8]) -> [u8; 32] {
+        let mut ctx = hmac::Context::with_key(&self.chain);
+        ctx.update(previous);
+        ctx.update(&seq.to_be_bytes());
+        ctx.update(sealed);
+        ctx.sign().as_ref().try_into().expect("HMAC-SHA256 is 32 bytes")
+    }
+
+    /// Checks a stored chain link in constant time.
+    pub fn chain_link_matches(&self, previous: &[u8], seq: i64, sealed: &[u8], link: &[u8]) -> bool {
+        let mut data = Vec::with_capacity(previous.len() + 8 + sealed.len());
+        data.extend_from_slice(previous);
+        data.extend_from_slice(&seq.to_be_bytes());
+        data.extend_from_slice(sealed);
+        hmac::verify(&self.chain, &data, link).is_ok()
     }
 
     /// The keyed hash that vouches for a set of rows as a whole (see `profile::manifest`).

@@ -80,6 +80,11 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE TABLE access_log (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        record BLOB NOT NULL,
+        link BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE log_checkpoint (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
         record BLOB NOT NULL
     ) STRICT;
     CREATE TABLE offer (
