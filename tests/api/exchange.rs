@@ -177,7 +177,8 @@ async fn a_grants_rate_is_enforced() {
     }
     let res = brand.read(&token, "deliver-service", "home.country").await;
     assert_eq!(res.status(), 429);
-    assert_eq!(res.headers()["retry-after"], "55");
+    let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((50..=55).contains(&retry_after), "until the next minute: {retry_after}");
     server.advance(60);
     assert_eq!(brand.read(&token, "deliver-service", "home.country").await.status(), 200, "a new minute");
 }

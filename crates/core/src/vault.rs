@@ -341,7 +341,8 @@ impl Vault {
         }
         let wait = unlock_wait(path);
         if !wait.is_zero() {
-            return Err(Error::Throttled(wait.as_secs().max(1)));
+            // Rounded up, so that waiting the seconds given is always enough.
+            return Err(Error::Throttled(wait.as_millis().div_ceil(1000).try_into().unwrap_or(u64::MAX)));
         }
         if !has_sqlite_magic(path)? {
             return Err(Error::NotAVault(path.to_path_buf()));
@@ -436,8 +437,11 @@ fn attempts_path(vault: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+/// Milliseconds since the epoch: whole seconds would let a wait of one second round to none.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn read_failures(vault: &Path) -> (u32, u64) {
@@ -456,17 +460,18 @@ pub fn unlock_wait(vault: &Path) -> Duration {
     if failures < 3 {
         return Duration::ZERO;
     }
-    let delay = 1u64.checked_shl(failures - 3).unwrap_or(u64::MAX).min(300);
+    let delay_ms = 1000u64.checked_shl(failures - 3).unwrap_or(u64::MAX).min(300_000);
     // A failure time in the future (a clock set back, an edited file) counts as now, so the wait
     // is never longer than the delay itself.
-    let ready_at = last.min(now_secs()).saturating_add(delay);
-    Duration::from_secs(ready_at.saturating_sub(now_secs()).min(delay))
+    let now = now_ms();
+    let ready_at = last.min(now).saturating_add(delay_ms);
+    Duration::from_millis(ready_at.saturating_sub(now).min(delay_ms))
 }
 
 fn record_failure(vault: &Path) {
     let (failures, _) = read_failures(vault);
     // Best effort: an unwritable folder must not turn a wrong passphrase into another error.
-    let _ = fs::write(attempts_path(vault), format!("{} {}\n", failures.saturating_add(1), now_secs()));
+    let _ = fs::write(attempts_path(vault), format!("{} {}\n", failures.saturating_add(1), now_ms()));
 }
 
 fn clear_failures(vault: &Path) {
@@ -522,7 +527,7 @@ mod tests {
     fn a_failure_time_in_the_future_never_waits_longer_than_the_delay() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(VAULT_FILE);
-        fs::write(attempts_path(&path), format!("4 {}\n", now_secs() + 86_400)).unwrap();
+        fs::write(attempts_path(&path), format!("4 {}\n", now_ms() + 86_400_000)).unwrap();
         assert!(unlock_wait(&path) <= Duration::from_secs(2));
     }
 
@@ -548,7 +553,7 @@ mod tests {
         assert!(unlock_wait(&path) > Duration::ZERO);
         assert!(matches!(Vault::open(&path, &pw("a long passphrase")), Err(Error::Throttled(_))));
         // Once the wait is over, the right passphrase unlocks and clears the count.
-        fs::write(attempts_path(&path), format!("3 {}\n", now_secs() - 5)).unwrap();
+        fs::write(attempts_path(&path), format!("3 {}\n", now_ms() - 5_000)).unwrap();
         drop(Vault::open(&path, &pw("a long passphrase")).unwrap());
         assert_eq!(unlock_wait(&path), Duration::ZERO);
         assert!(!attempts_path(&path).exists());
