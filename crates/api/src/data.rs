@@ -12,10 +12,11 @@ use butler_core::log::{self, Outcome};
 
 use crate::auth::{BrandAuth, entry};
 use crate::oauth::JsonBody;
+use crate::schema::{BodyErrors, DataErrors};
 use crate::{ApiError, AppState};
 use butler_protocol::{
     AnswersRequest, AnswersResponse, CatalogField, CatalogResponse, DisclosedValue, OfferRequest,
-    OfferResponse, Problem, ProfileQuery, ProfileResponse, PurposeInfo, SignalRequest, SignalResponse,
+    OfferResponse, ProfileQuery, ProfileResponse, PurposeInfo, SignalRequest, SignalResponse,
 };
 
 /// Every purpose but `measure`, whose answers are aggregate and noisy, never a profile's values.
@@ -100,11 +101,7 @@ fn with_receipt(mut res: Response, seq: i64) -> Response {
 #[utoipa::path(get, path = "/v1/profile", tag = "data", params(ProfileQuery), security(("bearer" = [])),
     responses(
         (status = 200, body = ProfileResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
+        DataErrors,
     ))]
 pub async fn read_profile(
     State(state): State<AppState>,
@@ -184,13 +181,8 @@ async fn require_field(
 #[utoipa::path(post, path = "/v1/answers", tag = "data", request_body = AnswersRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = AnswersResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        DataErrors,
+        BodyErrors,
     ))]
 pub async fn answers(
     State(state): State<AppState>,
@@ -223,13 +215,8 @@ pub async fn answers(
 #[utoipa::path(post, path = "/v1/offers", tag = "data", request_body = OfferRequest, security(("bearer" = [])),
     responses(
         (status = 200, body = OfferResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        DataErrors,
+        BodyErrors,
     ))]
 pub async fn offers(
     State(state): State<AppState>,
@@ -266,13 +253,8 @@ pub async fn offers(
 #[utoipa::path(post, path = "/v1/signals", tag = "data", request_body = SignalRequest, security(("bearer" = [])),
     responses(
         (status = 202, body = SignalResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No token, or a token that is unknown, expired, revoked or whose grant is paused (WWW-Authenticate: Bearer error=\"invalid_token\")", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The grant does not allow this purpose or field (error=\"insufficient_scope\")", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The grant's rate is exceeded (Retry-After)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The access log cannot be written or the vault is locked: nothing is disclosed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        DataErrors,
+        BodyErrors,
     ))]
 pub async fn signals(
     State(state): State<AppState>,

@@ -2,10 +2,45 @@
 //! `butler-protocol` (utoipa). Handlers serialize those types, so the document describes what is
 //! actually sent.
 
+use butler_protocol::Problem;
 use butler_protocol::WithheldReason;
 use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
+
+/// The errors every data endpoint can answer, as RFC 9457 problem details.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "a description for the OpenAPI document; responses are built in error.rs")]
+pub enum DataErrors {
+    /// A malformed request.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No token, or one that is unknown, expired, revoked or whose grant is paused
+    /// (`WWW-Authenticate: Bearer error="invalid_token"`).
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The grant does not allow this purpose or field (`error="insufficient_scope"`).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// The grant's rate is exceeded (`Retry-After`).
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Problem),
+    /// The access log cannot be written or the vault is locked: nothing is disclosed.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
+}
+
+/// The errors of endpoints that take a JSON body.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "a description for the OpenAPI document; responses are built in error.rs")]
+pub enum BodyErrors {
+    /// The body is larger than 64 KiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+}
 
 struct BearerScheme;
 
