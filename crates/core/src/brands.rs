@@ -71,8 +71,7 @@ impl Vault {
             registered_at: now,
             verified: false,
         };
-        let json = serde_json::to_vec(&brand).expect("brands serialize");
-        let sealed = self.seal(&place(&brand.client_id), &json)?;
+        let sealed = self.json_seal(&place(&brand.client_id), &brand)?;
         self.conn.execute(
             "INSERT INTO brand (client_id, record) VALUES (?1, ?2)",
             params![brand.client_id, sealed],
@@ -92,9 +91,7 @@ impl Vault {
 
     fn open_brand(&self, client_id: &str, sealed: &[u8]) -> Result<Brand> {
         let place = place(client_id);
-        let plain = self.open_sealed(&place, sealed)?;
-        let brand: Brand = serde_json::from_slice(&plain)
-            .map_err(|e| Error::Damaged(format!("the record at {place} does not decode: {e}")))?;
+        let brand: Brand = self.json_open(&place, sealed)?;
         if brand.client_id != client_id {
             return Err(crypto::CryptoError::Tampered(place).into());
         }

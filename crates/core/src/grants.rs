@@ -230,17 +230,6 @@ impl Vault {
         self.keys.slot("user_code", &normalize_user_code(code))
     }
 
-    fn json_seal<T: Serialize>(&self, place: &Place, value: &T) -> Result<Vec<u8>> {
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(value).expect("records serialize"));
-        self.seal(place, &json)
-    }
-
-    fn json_open<T: for<'de> Deserialize<'de>>(&self, place: &Place, sealed: &[u8]) -> Result<T> {
-        let plain = self.open_sealed(place, sealed)?;
-        serde_json::from_slice(&plain)
-            .map_err(|e| Error::Damaged(format!("the record at {place} does not decode: {e}")))
-    }
-
     /// Starts a device authorization for a registered brand.
     pub fn start_device_authorization(
         &self,

@@ -109,8 +109,7 @@ impl Vault {
                 insert.execute([])?;
                 let seq = tx.last_insert_rowid();
                 entry.seq = seq;
-                let json = serde_json::to_vec(&entry).expect("entries serialize");
-                let sealed = self.seal(&place(seq), &json)?;
+                let sealed = self.json_seal(&place(seq), &entry)?;
                 let link = self.keys.chain_link(&checkpoint.head_link, seq, &sealed);
                 update.execute(params![seq, sealed, link.as_slice()])?;
                 checkpoint =
@@ -132,15 +131,11 @@ impl Vault {
             .query_row([], |r| r.get(0))
             .optional()?;
         let Some(sealed) = sealed else { return Ok(Checkpoint::genesis()) };
-        let place = Place::new("log_checkpoint", "1", "record");
-        let plain = self.open_sealed(&place, &sealed)?;
-        serde_json::from_slice(&plain)
-            .map_err(|e| Error::Damaged(format!("the log checkpoint does not decode: {e}")))
+        self.json_open(&Place::new("log_checkpoint", "1", "record"), &sealed)
     }
 
     fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()> {
-        let json = serde_json::to_vec(checkpoint).expect("checkpoints serialize");
-        let sealed = self.seal(&Place::new("log_checkpoint", "1", "record"), &json)?;
+        let sealed = self.json_seal(&Place::new("log_checkpoint", "1", "record"), checkpoint)?;
         self.conn.execute(
             "INSERT INTO log_checkpoint (id, record) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET record = excluded.record",
             [sealed],
@@ -193,9 +188,7 @@ impl Vault {
         let mut out = Vec::new();
         for row in rows {
             let (seq, sealed) = row?;
-            let plain = self.open_sealed(&place(seq), &sealed)?;
-            let entry: AccessEntry = serde_json::from_slice(&plain)
-                .map_err(|e| Error::Damaged(format!("log entry {seq} does not decode: {e}")))?;
+            let entry: AccessEntry = self.json_open(&place(seq), &sealed)?;
             if entry.seq != seq {
                 return Err(crate::crypto::CryptoError::Tampered(place(seq)).into());
             }

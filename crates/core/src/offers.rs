@@ -205,7 +205,7 @@ impl Vault {
             reason,
             offer,
         };
-        let sealed = self.seal(&offer_place(id), &serde_json::to_vec(&item).expect("offers serialize"))?;
+        let sealed = self.json_seal(&offer_place(id), &item)?;
         tx.execute("UPDATE offer SET record = ?2 WHERE id = ?1", params![id, sealed])?;
         tx.commit()?;
         Ok((decision, id))
@@ -220,9 +220,7 @@ impl Vault {
         let mut out = Vec::new();
         for row in rows {
             let (id, sealed) = row?;
-            let plain = self.open_sealed(&offer_place(id), &sealed)?;
-            let item: InboxOffer = serde_json::from_slice(&plain)
-                .map_err(|e| Error::Damaged(format!("offer {id} does not decode: {e}")))?;
+            let item: InboxOffer = self.json_open(&offer_place(id), &sealed)?;
             if item.id != id {
                 return Err(crate::crypto::CryptoError::Tampered(offer_place(id)).into());
             }
@@ -260,8 +258,7 @@ impl Vault {
     }
 
     fn save_suggestion(&self, s: &Suggestion) -> Result<()> {
-        let sealed =
-            self.seal(&suggestion_place(s.id), &serde_json::to_vec(s).expect("suggestions serialize"))?;
+        let sealed = self.json_seal(&suggestion_place(s.id), s)?;
         self.conn.execute("UPDATE suggestion SET record = ?2 WHERE id = ?1", params![s.id, sealed])?;
         Ok(())
     }
@@ -272,9 +269,7 @@ impl Vault {
             .query_row("SELECT record FROM suggestion WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or(Error::NoSuchSuggestion(id))?;
-        let plain = self.open_sealed(&suggestion_place(id), &sealed)?;
-        let s: Suggestion = serde_json::from_slice(&plain)
-            .map_err(|e| Error::Damaged(format!("suggestion {id} does not decode: {e}")))?;
+        let s: Suggestion = self.json_open(&suggestion_place(id), &sealed)?;
         if s.id != id {
             return Err(crate::crypto::CryptoError::Tampered(suggestion_place(id)).into());
         }

@@ -82,11 +82,6 @@ fn tampered_field(field: Field) -> Error {
     Error::Crypto(CryptoError::Tampered(Place::new(FIELD_TABLE, field.name(), "value")))
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(place: &Place, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| Error::Damaged(format!("the record at {place} does not decode: {e}")))
-}
-
 impl Vault {
     fn field_slot(&self, field: Field) -> Slot {
         self.keys.slot("field", field.name())
@@ -100,8 +95,7 @@ impl Vault {
     fn put_field(&self, tx: &Connection, field: Field, value: Stored) -> Result<()> {
         let slot = self.field_slot(field);
         let record = FieldRecord { field: field.name().into(), value };
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(&record).expect("records serialize"));
-        let sealed = self.seal(&field_place(&slot), &json)?;
+        let sealed = self.json_seal(&field_place(&slot), &record)?;
         tx.execute(
             "INSERT INTO profile_field (slot, value) VALUES (?1, ?2)
              ON CONFLICT (slot) DO UPDATE SET value = excluded.value",
@@ -118,9 +112,10 @@ impl Vault {
             .query_row([slot.as_slice()], |r| r.get(0))
             .optional()?;
         let Some(sealed) = sealed else { return Ok(None) };
-        let place = field_place(&slot);
-        let plain = self.open_sealed(&place, &sealed).map_err(|_| tampered_field(field))?;
-        let record: FieldRecord = decode(&place, &plain)?;
+        let record: FieldRecord = match self.json_open(&field_place(&slot), &sealed) {
+            Err(Error::Crypto(_)) => return Err(tampered_field(field)),
+            other => other?,
+        };
         if record.field != field.name() {
             return Err(tampered_field(field));
         }
@@ -239,8 +234,7 @@ impl Vault {
 
     fn open_interest(&self, id: InterestId, sealed: &[u8]) -> Result<Interest> {
         let place = interest_place(id);
-        let plain = self.open_sealed(&place, sealed)?;
-        let interest: Interest = decode(&place, &plain)?;
+        let interest: Interest = self.json_open(&place, sealed)?;
         if interest.id != id {
             return Err(CryptoError::Tampered(place).into());
         }
@@ -287,8 +281,7 @@ impl Vault {
         tx.execute("INSERT INTO interest (record) VALUES (x'')", [])?;
         let mut stored = interest.clone();
         stored.id = InterestId(tx.last_insert_rowid());
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(&stored).expect("interests serialize"));
-        let sealed = self.seal(&interest_place(stored.id), &json)?;
+        let sealed = self.json_seal(&interest_place(stored.id), &stored)?;
         tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![stored.id.0, sealed])?;
         Ok(stored.id)
     }
@@ -304,8 +297,7 @@ impl Vault {
             let mut interest = self.interest_unchecked(id)?;
             change(&mut interest)?;
             interest.validate()?;
-            let json = zeroize::Zeroizing::new(serde_json::to_vec(&interest).expect("interests serialize"));
-            let sealed = self.seal(&interest_place(id), &json)?;
+            let sealed = self.json_seal(&interest_place(id), &interest)?;
             if tx.execute("UPDATE interest SET record = ?2 WHERE id = ?1", params![id.0, sealed])? == 0 {
                 return Err(Error::NoSuchInterest(id));
             }
@@ -339,8 +331,7 @@ impl Vault {
         for (field, value) in field_rows {
             let slot = self.field_slot(field);
             let record = FieldRecord { field: field.name().into(), value };
-            let json = zeroize::Zeroizing::new(serde_json::to_vec(&record).expect("records serialize"));
-            sealed_fields.push((slot, self.seal(&field_place(&slot), &json)?));
+            sealed_fields.push((slot, self.json_seal(&field_place(&slot), &record)?));
         }
         for interest in &profile.interests {
             interest.validate()?;

@@ -422,6 +422,23 @@ impl Vault {
         Ok(self.keys.seal(place, plaintext)?)
     }
 
+    /// Seals a record as JSON for its place; the plaintext is zeroized after.
+    pub(crate) fn json_seal<T: serde::Serialize>(&self, place: &Place, value: &T) -> Result<Vec<u8>> {
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(value).expect("records serialize"));
+        self.seal(place, &json)
+    }
+
+    /// Opens a JSON record sealed for its place.
+    pub(crate) fn json_open<T: serde::de::DeserializeOwned>(
+        &self,
+        place: &Place,
+        sealed: &[u8],
+    ) -> Result<T> {
+        let plain = self.open_sealed(place, sealed)?;
+        serde_json::from_slice(&plain)
+            .map_err(|e| Error::Damaged(format!("the record at {place} does not decode: {e}")))
+    }
+
     pub(crate) fn open_sealed(&self, place: &Place, sealed: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         Ok(self.keys.open(place, sealed)?)
     }
