@@ -13,11 +13,17 @@ use crate::{ApiError, AppState};
 /// A brand whose token speaks for a live grant.
 pub struct BrandAuth(pub Authorized);
 
-/// Builds a log entry for a request by `auth`'s brand. `seq` is set when it is appended.
-pub fn entry(auth: &Authorized, endpoint: &str, purpose: Option<&str>, outcome: Outcome) -> AccessEntry {
+/// Builds a log entry for a request by `auth`'s brand at `at`. `seq` is set when it is appended.
+pub fn entry(
+    auth: &Authorized,
+    at: jiff::Timestamp,
+    endpoint: &str,
+    purpose: Option<&str>,
+    outcome: Outcome,
+) -> AccessEntry {
     AccessEntry {
         seq: 0,
-        at: jiff::Timestamp::now(),
+        at,
         client_id: auth.brand.client_id.clone(),
         brand: auth.brand.name.clone(),
         grant_id: Some(auth.grant.id.clone()),
@@ -29,6 +35,21 @@ pub fn entry(auth: &Authorized, endpoint: &str, purpose: Option<&str>, outcome: 
         withheld: Vec::new(),
         outcome,
         note: None,
+    }
+}
+
+/// Logs a refusal for a known brand, then returns the error to send: the entry is committed
+/// before the refusal leaves, like any other answer.
+pub async fn refuse(
+    state: &AppState,
+    mut refused: AccessEntry,
+    note: String,
+    error: impl FnOnce(String) -> ApiError,
+) -> ApiError {
+    refused.note = Some(note.clone());
+    match state.log(refused).await {
+        Ok(_) => error(note),
+        Err(unavailable) => unavailable,
     }
 }
 
@@ -68,11 +89,8 @@ impl FromRequestParts<AppState> for BrandAuth {
             },
             Err(TokenProblem::Unknown) => Err(ApiError::invalid_token("the token is unknown or malformed")),
             Err(TokenProblem::NotLive { auth, reason }) => {
-                let mut refused = entry(&auth, &endpoint, purpose.as_deref(), Outcome::Refused);
-                refused.at = now;
-                refused.note = Some(reason.to_owned());
-                state.log(refused).await?;
-                Err(ApiError::invalid_token(reason))
+                let refused = entry(&auth, now, &endpoint, purpose.as_deref(), Outcome::Refused);
+                Err(refuse(state, refused, reason.to_owned(), ApiError::invalid_token).await)
             }
         }
     }

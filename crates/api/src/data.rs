@@ -10,7 +10,7 @@ use butler_core::access::{Purpose, mode_name};
 use butler_core::catalog::{Field, Sensitivity};
 use butler_core::log::{self, Outcome};
 
-use crate::auth::{BrandAuth, entry};
+use crate::auth::{BrandAuth, entry, refuse};
 use crate::oauth::JsonBody;
 use crate::schema::{BodyErrors, DataErrors};
 use crate::{ApiError, AppState};
@@ -83,11 +83,8 @@ async fn check_purpose(
         Some(Ok(p)) if auth.grant.spec.purposes.contains(&p) => return Ok(p),
         Some(Ok(p)) => format!("the grant does not allow the purpose `{p}`"),
     };
-    let mut refused = entry(auth, endpoint, purpose, Outcome::Refused);
-    refused.at = state.now();
-    refused.note = Some(refusal.clone());
-    state.log(refused).await?;
-    Err(ApiError::insufficient_scope(refusal))
+    let refused = entry(auth, state.now(), endpoint, purpose, Outcome::Refused);
+    Err(refuse(state, refused, refusal, ApiError::insufficient_scope).await)
 }
 
 fn with_receipt(mut res: Response, seq: i64) -> Response {
@@ -132,8 +129,7 @@ pub async fn read_profile(
     let grant = auth.grant.clone();
     let wanted = asked.clone();
     let disclosure = state.read(move |v| Ok(v.disclose(&grant, &wanted, today)?)).await?;
-    let mut record = entry(&auth, endpoint, Some(purpose.name()), disclosure.outcome());
-    record.at = now;
+    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), disclosure.outcome());
     record.asked = asked;
     record.disclosed = disclosure.disclosed_fields();
     record.withheld.clone_from(&disclosure.withheld);
@@ -167,14 +163,11 @@ async fn require_field(
         return Ok(());
     }
     let refusal = format!("this endpoint needs the field `{field}` in the grant");
-    let mut refused = entry(auth, endpoint, Some(purpose.name()), Outcome::Refused);
-    refused.at = state.now();
+    let mut refused = entry(auth, state.now(), endpoint, Some(purpose.name()), Outcome::Refused);
     refused.asked = vec![field.name().to_owned()];
     refused.withheld =
         vec![log::WithheldField { field: field.name().to_owned(), reason: log::WithheldReason::NotGranted }];
-    refused.note = Some(refusal.clone());
-    state.log(refused).await?;
-    Err(ApiError::insufficient_scope(refusal))
+    Err(refuse(state, refused, refusal, ApiError::insufficient_scope).await)
 }
 
 /// Ranks a brand's candidates against the owner's interests; the interests never leave.
@@ -198,8 +191,7 @@ pub async fn answers(
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let with_prefs = auth.grant.spec.fields.contains_key(&Field::OfferPreferences);
     let ranking = state.read(move |v| Ok(v.rank(&body.candidates, with_prefs, today)?)).await?;
-    let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Disclosed);
-    record.at = now;
+    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Disclosed);
     record.asked = vec![Field::Interests.name().to_owned()];
     record.disclosed = vec![log::DisclosedField {
         field: Field::Interests.name().to_owned(),
@@ -233,8 +225,7 @@ pub async fn offers(
     let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
     let (decision, offer_id) =
         state.with_vault(move |v| Ok(v.receive_offer(&client_id, &brand, offer, now)?)).await?;
-    let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
-    record.at = now;
+    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Received);
     record.asked = vec![Field::OfferPreferences.name().to_owned()];
     record.disclosed = vec![log::DisclosedField {
         field: Field::OfferPreferences.name().to_owned(),
@@ -268,8 +259,7 @@ pub async fn signals(
     let now = state.now();
     let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
     let id = state.with_vault(move |v| Ok(v.receive_signal(&client_id, &brand, &signal, now)?)).await?;
-    let mut record = entry(&auth, endpoint, Some(purpose.name()), Outcome::Received);
-    record.at = now;
+    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Received);
     record.note = Some(format!("signal kept as suggestion {id} for the owner to review"));
     let seq = state.log(record).await?;
     let body = SignalResponse { receipt: log::receipt(seq), status: "pending_owner_review".to_owned() };
