@@ -79,9 +79,7 @@ impl FromRequestParts<AppState> for BrandAuth {
             });
         };
         let now = state.now();
-        let endpoint = parts.uri.path().to_owned();
-        let purpose = query_purpose(parts);
-        let checked = state.read(move |v| Ok(v.authorize(&token, now)?)).await?;
+        let checked = state.read(move |v, cache| Ok(cache.authorize(v, &token, now)?)).await?;
         match checked {
             Ok(auth) => match state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
                 Some(retry_after) => Err(ApiError::TooManyRequests(retry_after)),
@@ -89,7 +87,8 @@ impl FromRequestParts<AppState> for BrandAuth {
             },
             Err(TokenProblem::Unknown) => Err(ApiError::invalid_token("the token is unknown or malformed")),
             Err(TokenProblem::NotLive { auth, reason }) => {
-                let refused = entry(&auth, now, &endpoint, purpose.as_deref(), Outcome::Refused);
+                let purpose = query_purpose(parts);
+                let refused = entry(&auth, now, parts.uri.path(), purpose.as_deref(), Outcome::Refused);
                 Err(refuse(state, refused, reason.to_owned(), ApiError::invalid_token).await)
             }
         }

@@ -126,9 +126,8 @@ pub async fn read_profile(
     }
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let grant = auth.grant.clone();
-    let wanted = asked.clone();
-    let disclosure = state.read(move |v| Ok(v.disclose(&grant, &wanted, today)?)).await?;
+    let disclosure =
+        state.read(|v, cache| Ok(cache.profile(v)?.disclose(&auth.grant, &asked, today))).await?;
     let mut record = entry(&auth, now, endpoint, Some(purpose.name()), disclosure.outcome());
     record.asked = asked;
     record.disclosed = disclosure.disclosed_fields();
@@ -190,7 +189,8 @@ pub async fn answers(
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let with_prefs = auth.grant.spec.fields.contains_key(&Field::OfferPreferences);
-    let ranking = state.read(move |v| Ok(v.rank(&body.candidates, with_prefs, today)?)).await?;
+    let ranking =
+        state.read(|v, cache| Ok(cache.profile(v)?.rank(&body.candidates, with_prefs, today))).await?;
     let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Disclosed);
     record.asked = vec![Field::Interests.name().to_owned()];
     record.disclosed = vec![log::DisclosedField {

@@ -27,6 +27,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use butler_core::Vault;
+use butler_core::cache::ReadCache;
 use butler_core::log::{AccessEntry, LogWriter};
 use jiff::Timestamp;
 use tokio::net::TcpListener;
@@ -49,6 +50,8 @@ struct Engine {
     main: Mutex<Vault>,
     readers: Vec<Mutex<Vault>>,
     next_reader: AtomicUsize,
+    /// What the reads keep decrypted until the vault's state version moves.
+    cache: ReadCache,
     log: LogWriter,
 }
 
@@ -60,6 +63,8 @@ const READERS: usize = 4;
 pub struct AppState {
     engine: Arc<RwLock<Option<Arc<Engine>>>>,
     port: u16,
+    /// The `Host` values this server answers to: its loopback names with its port.
+    hosts: Arc<[String; 3]>,
     clock: Clock,
     /// Requests per grant in the current minute: (minute, count).
     rates: Arc<Mutex<HashMap<String, (i64, u32)>>>,
@@ -78,9 +83,23 @@ impl AppState {
 
     pub fn with_clock(vault: Vault, port: u16, clock: Clock) -> Result<Self, butler_core::Error> {
         let readers = (0..READERS).map(|_| vault.reopen().map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
-        let log = LogWriter::start(vault.reopen()?);
-        let engine = Engine { main: Mutex::new(vault), readers, next_reader: AtomicUsize::new(0), log };
-        Ok(Self { engine: Arc::new(RwLock::new(Some(Arc::new(engine)))), port, clock, rates: Arc::default() })
+        let log = LogWriter::start(vault.reopen()?)?;
+        let engine = Engine {
+            main: Mutex::new(vault),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            cache: ReadCache::new(),
+            log,
+        };
+        let hosts =
+            Arc::new([format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]);
+        Ok(Self {
+            engine: Arc::new(RwLock::new(Some(Arc::new(engine)))),
+            port,
+            hosts,
+            clock,
+            rates: Arc::default(),
+        })
     }
 
     pub fn now(&self) -> Timestamp {
@@ -127,9 +146,9 @@ impl AppState {
     /// path (a token, a grant, a few sealed fields) take tens of microseconds: handing them to a
     /// blocking thread costs more in wake-ups than it saves.
     #[allow(clippy::unused_async, reason = "the same call shape as the other vault accessors")]
-    pub async fn read<T: Send + 'static>(
+    pub async fn read<T>(
         &self,
-        work: impl FnOnce(&Vault) -> Result<T, ApiError> + Send + 'static,
+        work: impl FnOnce(&Vault, &ReadCache) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let engine = self.engine()?;
         let start = engine.next_reader.fetch_add(1, Ordering::Relaxed);
@@ -140,7 +159,7 @@ impl AppState {
             (0..n).find_map(|k| engine.readers[(start + k) % n].try_lock().ok()).unwrap_or_else(|| {
                 engine.readers[start % n].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
             });
-        work(&vault)
+        work(&vault, &engine.cache)
     }
 
     /// Appends an access-log entry and waits until it is committed. If it cannot be, the request
@@ -166,7 +185,10 @@ impl AppState {
         let now = self.now().as_second();
         let minute = now.div_euclid(60);
         let mut rates = self.rates.lock().ok()?;
-        let slot = rates.entry(grant_id.to_owned()).or_insert((minute, 0));
+        if !rates.contains_key(grant_id) {
+            rates.insert(grant_id.to_owned(), (minute, 0));
+        }
+        let slot = rates.get_mut(grant_id)?;
         if slot.0 != minute {
             *slot = (minute, 0);
         }
@@ -209,12 +231,11 @@ pub async fn serve(
 /// Refuses what a loopback service must never answer: a `Host` other than this loopback address
 /// and port (DNS rebinding), and any `Origin` (no web origin is allowed yet).
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let port = state.port;
-    let host_ok = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|h| {
-        [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]
-            .iter()
-            .any(|a| a == h)
-    });
+    let host_ok = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| state.hosts.iter().any(|a| a == h));
     if !host_ok {
         return error::problem(
             StatusCode::FORBIDDEN,

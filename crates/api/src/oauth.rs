@@ -318,19 +318,19 @@ pub async fn introspect(
     let token = body.token.ok_or_else(|| ApiError::oauth("invalid_request", "token is required"))?;
     let client = client_id(body.client_id, &headers)?;
     let now = state.now();
-    let checked = state.read(move |v| Ok(v.authorize(&token, now)?)).await?;
+    let checked = state.read(move |v, cache| Ok(cache.authorize(v, &token, now)?)).await?;
     // A token is described only to the client it was issued to; to anyone else it is inactive.
     let body = match checked {
         Ok(auth) if auth.brand.client_id == client => IntrospectionResponse {
             active: true,
-            client_id: Some(auth.brand.client_id),
+            client_id: Some(auth.brand.client_id.clone()),
             token_type: Some("Bearer".to_owned()),
             scope: Some(auth.grant.spec.to_scope()),
             authorization_details: Some(auth.grant.spec.to_authorization_details()),
             exp: Some(auth.grant.expires_at.as_second()),
             iat: Some(auth.token_issued_at.as_second()),
             iss: Some(state.issuer(&headers)),
-            butler_grant_id: Some(auth.grant.id),
+            butler_grant_id: Some(auth.grant.id.clone()),
         },
         _ => IntrospectionResponse {
             active: false,

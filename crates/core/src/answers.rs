@@ -8,6 +8,7 @@ use jiff::civil::Date;
 
 use crate::error::Result;
 use crate::interests::{Interest, Subject};
+use crate::profile::Profile;
 use crate::taxonomy;
 use crate::vault::Vault;
 
@@ -93,11 +94,16 @@ impl Vault {
     /// Scores each candidate against the owner's active interests (and offer preferences, when
     /// the grant includes them), best first; ties keep the brand's order.
     pub fn rank(&self, candidates: &[Candidate], with_prefs: bool, today: Date) -> Result<Vec<Ranked>> {
-        let (interests, prefs) = self.checked(|| {
-            let active: Vec<Interest> =
-                self.read_interests()?.into_iter().filter(|i| i.is_active(today)).collect();
-            Ok((active, self.stored_offer_preferences()?.unwrap_or_default()))
-        })?;
+        Ok(self.profile()?.rank(candidates, with_prefs, today))
+    }
+}
+
+impl Profile {
+    /// Scores each candidate against this profile's active interests (and offer preferences,
+    /// when `with_prefs`), best first; ties keep the brand's order.
+    pub fn rank(&self, candidates: &[Candidate], with_prefs: bool, today: Date) -> Vec<Ranked> {
+        let interests: Vec<&Interest> = self.interests.iter().filter(|i| i.is_active(today)).collect();
+        let prefs = self.offer_preferences.clone().unwrap_or_default();
         let mut ranked: Vec<Ranked> = candidates
             .iter()
             .map(|c| {
@@ -116,7 +122,7 @@ impl Vault {
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
-        Ok(ranked)
+        ranked
     }
 }
 

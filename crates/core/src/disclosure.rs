@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::grants::Grant;
 use crate::interests::{Interest, Subject};
 use crate::log::{DisclosedField, Outcome, WithheldField, WithheldReason};
+use crate::profile::Profile;
 use crate::taxonomy;
 use crate::vault::Vault;
 
@@ -82,53 +83,51 @@ fn interest_json(i: &Interest) -> Json {
 }
 
 impl Vault {
-    /// Decides, field by field, what `grant` discloses of `asked`. All of it is read on one
-    /// snapshot, checked once against the profile's manifest.
+    /// Decides, field by field, what `grant` discloses of `asked`, from the profile read on one
+    /// snapshot and checked against its manifest.
     pub fn disclose(&self, grant: &Grant, asked: &[String], today: Date) -> Result<Disclosure> {
-        self.checked(|| self.disclose_unchecked(grant, asked, today))
+        Ok(self.profile()?.disclose(grant, asked, today))
     }
+}
 
-    fn disclose_unchecked(&self, grant: &Grant, asked: &[String], today: Date) -> Result<Disclosure> {
+impl Profile {
+    /// Decides, field by field, what `grant` discloses of `asked` from this profile.
+    pub fn disclose(&self, grant: &Grant, asked: &[String], today: Date) -> Disclosure {
         let mut out = Disclosure::default();
-        let mut withhold =
-            |field: &str, reason| out.withheld.push(WithheldField { field: field.to_owned(), reason });
-        let mut values = Vec::new();
         for name in asked {
+            let mut withhold = |reason| out.withheld.push(WithheldField { field: name.clone(), reason });
             let Ok(field) = name.parse::<Field>() else {
-                withhold(name, WithheldReason::UnknownField);
+                withhold(WithheldReason::UnknownField);
                 continue;
             };
             let Some(mode) = grant.spec.fields.get(&field).copied() else {
-                withhold(name, WithheldReason::NotGranted);
+                withhold(WithheldReason::NotGranted);
                 continue;
             };
             if mode == Mode::Answer {
-                let reason = if field.sensitivity() == Sensitivity::Special {
+                withhold(if field.sensitivity() == Sensitivity::Special {
                     WithheldReason::Sensitive
                 } else {
                     WithheldReason::AnswerOnly
-                };
-                withhold(name, reason);
+                });
                 continue;
             }
-            match self.field_value(field, mode, today)? {
-                Ok(value) => values.push((field, mode, value)),
-                Err(reason) => withhold(name, reason),
+            match self.field_value(field, mode, today) {
+                Ok(value) => out.values.push((field, mode, value)),
+                Err(reason) => withhold(reason),
             }
         }
-        out.values = values;
-        Ok(out)
+        out
     }
 
     /// One field's value in an exact or coarse mode.
-    fn field_value(&self, field: Field, mode: Mode, today: Date) -> Result<Result<Json, WithheldReason>> {
+    fn field_value(&self, field: Field, mode: Mode, today: Date) -> Result<Json, WithheldReason> {
         if field == Field::Interests {
-            let active: Vec<Interest> =
-                self.read_interests()?.into_iter().filter(|i| i.is_active(today)).collect();
+            let active: Vec<&Interest> = self.interests.iter().filter(|i| i.is_active(today)).collect();
             if active.is_empty() {
-                return Ok(Err(WithheldReason::Empty));
+                return Err(WithheldReason::Empty);
             }
-            return Ok(Ok(if mode == Mode::Coarse {
+            return Ok(if mode == Mode::Coarse {
                 let mut tops: Vec<(u16, &str)> = active
                     .iter()
                     .filter_map(|i| match i.subject {
@@ -143,20 +142,20 @@ impl Vault {
                     tops.into_iter().map(|(id, path)| json!({"topic": id, "name": path})).collect::<Vec<_>>(),
                 )
             } else {
-                Json::from(active.iter().map(interest_json).collect::<Vec<_>>())
-            }));
+                Json::from(active.into_iter().map(interest_json).collect::<Vec<_>>())
+            });
         }
         if field == Field::OfferPreferences {
-            let prefs = self.stored_offer_preferences()?.unwrap_or_default();
-            return Ok(Ok(serde_json::to_value(prefs).expect("preferences serialize")));
+            let prefs = self.offer_preferences.clone().unwrap_or_default();
+            return Ok(serde_json::to_value(prefs).expect("preferences serialize"));
         }
-        let Some(value) = self.field_unchecked(field)? else { return Ok(Err(WithheldReason::Empty)) };
+        let Some(value) = self.fields.get(&field) else { return Err(WithheldReason::Empty) };
         if mode == Mode::Exact {
-            return Ok(Ok(value.to_json()));
+            return Ok(value.to_json());
         }
-        Ok(match (field, value) {
-            (Field::BirthDate, FieldValue::Date(d)) => Ok(Json::from(age_band(d, today))),
-            (Field::HomeCity, _) => match self.field_unchecked(Field::HomeRegion)? {
+        match (field, value) {
+            (Field::BirthDate, FieldValue::Date(d)) => Ok(Json::from(age_band(*d, today))),
+            (Field::HomeCity, _) => match self.fields.get(&Field::HomeRegion) {
                 Some(region) => Ok(region.to_json()),
                 None => Err(WithheldReason::Empty),
             },
@@ -164,14 +163,14 @@ impl Vault {
                 let lead = p.split(' ').next().filter(|s| s.len() < p.len()).unwrap_or(&p[..p.len().min(2)]);
                 Ok(Json::from(lead))
             }
-            (Field::HouseholdSize, FieldValue::Count(n)) => Ok(Json::from(size_band(n))),
+            (Field::HouseholdSize, FieldValue::Count(n)) => Ok(Json::from(size_band(*n))),
             (Field::HouseholdChildrenAges, FieldValue::Ages(ages)) => {
                 let mut bands: Vec<&str> = ages.iter().map(|a| child_band(*a)).collect();
                 bands.dedup();
                 Ok(Json::from(bands))
             }
             _ => Err(WithheldReason::NotGranted),
-        })
+        }
     }
 }
 

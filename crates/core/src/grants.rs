@@ -6,6 +6,7 @@
 //! its grant, so pausing or revoking takes effect on the very next request.
 
 use std::fmt;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{OptionalExtension, params};
@@ -135,6 +136,42 @@ struct TokenRecord {
     revoked: bool,
 }
 
+/// A known token with the grant and brand it speaks for, before its liveness is judged.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenHolder {
+    token: TokenRecord,
+    grant: Arc<Grant>,
+    brand: Arc<Brand>,
+}
+
+impl TokenHolder {
+    /// Whether the token authorizes anything at `now`: it and its grant must both be live.
+    pub(crate) fn judge(&self, now: Timestamp) -> Result<Authorized, TokenProblem> {
+        let reason = if self.token.revoked {
+            Some("the token was revoked")
+        } else if now >= self.token.expires_at {
+            Some("the token expired")
+        } else {
+            match self.grant.status {
+                GrantStatus::Revoked => Some("the grant was revoked"),
+                GrantStatus::Paused => Some("the grant is paused"),
+                GrantStatus::Active if now >= self.grant.expires_at => Some("the grant expired"),
+                GrantStatus::Active => None,
+            }
+        };
+        let auth = Authorized {
+            token_id: self.token.id.clone(),
+            token_issued_at: self.token.issued_at,
+            brand: Arc::clone(&self.brand),
+            grant: Arc::clone(&self.grant),
+        };
+        match reason {
+            Some(reason) => Err(TokenProblem::NotLive { auth: Box::new(auth), reason }),
+            None => Ok(auth),
+        }
+    }
+}
+
 /// The token endpoint's answer to a poll, in RFC 8628 terms.
 #[derive(Debug)]
 pub enum Poll {
@@ -164,8 +201,8 @@ pub struct Authorized {
     pub token_id: String,
     /// When the token was issued.
     pub token_issued_at: Timestamp,
-    pub brand: Brand,
-    pub grant: Grant,
+    pub brand: Arc<Brand>,
+    pub grant: Arc<Grant>,
 }
 
 /// Why a token does not authorize anything.
@@ -515,38 +552,40 @@ impl Vault {
         if !token_well_formed(token) {
             return Ok(None);
         }
+        self.token_by_slot(&self.token_slot(token))
+    }
+
+    /// The blind index a token is stored under.
+    pub(crate) fn token_slot(&self, token: &str) -> Slot {
+        self.keys.slot("token", token)
+    }
+
+    fn token_by_slot(&self, slot: &Slot) -> Result<Option<TokenRecord>> {
         let row: Option<(String, Vec<u8>)> = self
             .conn
             .prepare_cached("SELECT id, record FROM token WHERE hash = ?1")?
-            .query_row([self.keys.slot("token", token).as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([slot.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         row.map(|(id, sealed)| self.json_open(&token_place(&id), &sealed)).transpose()
     }
 
+    /// The token stored under `slot` with its grant and brand, as they are now; `None` for an
+    /// unknown token.
+    pub(crate) fn token_holder(&self, slot: &Slot) -> Result<Option<TokenHolder>> {
+        let Some(token) = self.token_by_slot(slot)? else { return Ok(None) };
+        let grant = self.grant(&token.grant_id)?;
+        let brand = self.brand(&token.client_id)?.ok_or(Error::UnknownClient)?;
+        Ok(Some(TokenHolder { token, grant: Arc::new(grant), brand: Arc::new(brand) }))
+    }
+
     /// Checks a bearer token and returns the brand and grant it speaks for.
     pub fn authorize(&self, token: &str, now: Timestamp) -> Result<Result<Authorized, TokenProblem>> {
-        let Some(record) = self.token_by_value(token)? else { return Ok(Err(TokenProblem::Unknown)) };
-        let grant = self.grant(&record.grant_id)?;
-        let brand = self.brand(&record.client_id)?.ok_or(Error::UnknownClient)?;
-        let reason = if record.revoked {
-            Some("the token was revoked")
-        } else if now >= record.expires_at {
-            Some("the token expired")
-        } else {
-            match grant.status {
-                GrantStatus::Revoked => Some("the grant was revoked"),
-                GrantStatus::Paused => Some("the grant is paused"),
-                GrantStatus::Active if now >= grant.expires_at => Some("the grant expired"),
-                GrantStatus::Active => None,
-            }
-        };
-        Ok(match reason {
-            Some(reason) => {
-                let auth =
-                    Authorized { token_id: record.id, token_issued_at: record.issued_at, brand, grant };
-                Err(TokenProblem::NotLive { auth: Box::new(auth), reason })
-            }
-            None => Ok(Authorized { token_id: record.id, token_issued_at: record.issued_at, brand, grant }),
+        if !token_well_formed(token) {
+            return Ok(Err(TokenProblem::Unknown));
+        }
+        Ok(match self.token_holder(&self.token_slot(token))? {
+            None => Err(TokenProblem::Unknown),
+            Some(holder) => holder.judge(now),
         })
     }
 

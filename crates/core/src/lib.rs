@@ -13,10 +13,12 @@
 //!   flow, grants and tokens.
 //! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
 //!   offers and signals, and the access log written before any response.
+//! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
 
 pub mod access;
 pub mod answers;
 pub mod brands;
+pub mod cache;
 pub mod catalog;
 pub mod crypto;
 pub mod disclosure;

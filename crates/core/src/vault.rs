@@ -99,6 +99,59 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         record BLOB NOT NULL
     ) STRICT;",
+    // 3: a counter every change to the profile, brands, grants or tokens moves (by trigger, so
+    // no writer can forget it), which lets readers keep what they decrypted until it moves; and
+    // the access log without AUTOINCREMENT, whose positions now follow the log's checkpoint
+    // (one page less written per commit).
+    "CREATE TABLE state_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO state_version (id, n) VALUES (1, 0);
+    CREATE TABLE access_log_positioned (
+        seq INTEGER PRIMARY KEY,
+        record BLOB NOT NULL,
+        link BLOB NOT NULL
+    ) STRICT;
+    INSERT INTO access_log_positioned (seq, record, link) SELECT seq, record, link FROM access_log;
+    DROP TABLE access_log;
+    ALTER TABLE access_log_positioned RENAME TO access_log;
+    CREATE TRIGGER profile_field_insert_version AFTER INSERT ON profile_field
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER profile_field_update_version AFTER UPDATE ON profile_field
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER profile_field_delete_version AFTER DELETE ON profile_field
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER interest_insert_version AFTER INSERT ON interest
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER interest_update_version AFTER UPDATE ON interest
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER interest_delete_version AFTER DELETE ON interest
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER profile_manifest_insert_version AFTER INSERT ON profile_manifest
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER profile_manifest_update_version AFTER UPDATE ON profile_manifest
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER profile_manifest_delete_version AFTER DELETE ON profile_manifest
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER brand_insert_version AFTER INSERT ON brand
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER brand_update_version AFTER UPDATE ON brand
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER brand_delete_version AFTER DELETE ON brand
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER grant_record_insert_version AFTER INSERT ON grant_record
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER grant_record_update_version AFTER UPDATE ON grant_record
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER grant_record_delete_version AFTER DELETE ON grant_record
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER token_insert_version AFTER INSERT ON token
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER token_update_version AFTER UPDATE ON token
+        BEGIN UPDATE state_version SET n = n + 1; END;
+    CREATE TRIGGER token_delete_version AFTER DELETE ON token
+        BEGIN UPDATE state_version SET n = n + 1; END;",
 ];
 
 /// The schema version this build writes: the number of migrations.
@@ -372,6 +425,15 @@ impl Vault {
         migrate(&mut conn)?;
         let keys = VaultKeys::derive(&data_key, &header.vault_id);
         Ok(Self { conn, keys, data_key, vault_id: header.vault_id, kdf, path: path.to_path_buf() })
+    }
+
+    /// The state version: it moves with every committed change to the profile, brands, grants or
+    /// tokens, whichever process made it.
+    pub fn state_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT n FROM state_version WHERE id = 1")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Another connection to the same unlocked vault, with the same keys and no passphrase work:

@@ -1,0 +1,205 @@
+//! What the brand API's reads keep decrypted between requests: the profile (checked against its
+//! manifest when read) and the tokens seen, each with its grant and brand.
+//!
+//! Everything kept is tied to the vault's state version, which every committed change to the
+//! profile, brands, grants or tokens moves (by trigger, from any process: the `butler` command
+//! changing a grant included). Each use first reads the version; if it moved, everything kept is
+//! dropped and read again, so a pause or revocation still takes effect on the very next request.
+//! A token's liveness (expiry, revocation, its grant's status) is judged on every use, never kept.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use jiff::Timestamp;
+use rusqlite::{Transaction, TransactionBehavior};
+
+use crate::crypto::Slot;
+use crate::error::Result;
+use crate::grants::{Authorized, TokenHolder, TokenProblem, token_well_formed};
+use crate::profile::Profile;
+use crate::vault::Vault;
+
+/// The most tokens kept at once; past it, the oldest state is dropped and read again.
+const MAX_TOKENS: usize = 4096;
+
+/// Decrypted reads kept for as long as the vault's state does not change. One cache serves
+/// every connection of one unlocked vault; dropping it (on lock) drops what it holds.
+#[derive(Debug, Default)]
+pub struct ReadCache {
+    kept: Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    /// The state version the rest was read at; `None` before the first read.
+    version: Option<i64>,
+    profile: Option<Arc<Profile>>,
+    tokens: HashMap<Slot, Arc<TokenHolder>>,
+}
+
+impl ReadCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn kept(&self) -> MutexGuard<'_, Kept> {
+        // What is kept is only ever replaced whole, so a panic elsewhere leaves it consistent.
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kept state if it was read at `version`, after dropping it if it was not.
+    fn at(&self, version: i64) -> MutexGuard<'_, Kept> {
+        let mut kept = self.kept();
+        if kept.version != Some(version) {
+            *kept = Kept { version: Some(version), ..Kept::default() };
+        }
+        kept
+    }
+
+    /// Checks a bearer token like [`Vault::authorize`], reading the vault only when the token is
+    /// not kept at the current state version.
+    pub fn authorize(
+        &self,
+        vault: &Vault,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Result<Authorized, TokenProblem>> {
+        if !token_well_formed(token) {
+            return Ok(Err(TokenProblem::Unknown));
+        }
+        let slot = vault.token_slot(token);
+        let version = vault.state_version()?;
+        if let Some(holder) = self.at(version).tokens.get(&slot).cloned() {
+            return Ok(holder.judge(now));
+        }
+        // The version and the records are read on one snapshot, so what is kept under a version
+        // is exactly what that version holds.
+        let (version, holder) = snapshot(vault, |v| Ok((v.state_version()?, v.token_holder(&slot)?)))?;
+        let Some(holder) = holder else { return Ok(Err(TokenProblem::Unknown)) };
+        let holder = Arc::new(holder);
+        let mut kept = self.at(version);
+        if kept.tokens.len() >= MAX_TOKENS {
+            kept.tokens.clear();
+        }
+        kept.tokens.insert(slot, Arc::clone(&holder));
+        Ok(holder.judge(now))
+    }
+
+    /// The whole profile like [`Vault::profile`] (checked against its manifest), read from the
+    /// vault only when the state version moved since it was last read.
+    pub fn profile(&self, vault: &Vault) -> Result<Arc<Profile>> {
+        let version = vault.state_version()?;
+        if let Some(profile) = self.at(version).profile.clone() {
+            return Ok(profile);
+        }
+        let (version, profile) = snapshot(vault, |v| Ok((v.state_version()?, v.profile()?)))?;
+        let profile = Arc::new(profile);
+        self.at(version).profile = Some(Arc::clone(&profile));
+        Ok(profile)
+    }
+}
+
+/// Runs `read` in one read transaction (one snapshot of the database).
+fn snapshot<T>(vault: &Vault, read: impl FnOnce(&Vault) -> Result<T>) -> Result<T> {
+    let tx = Transaction::new_unchecked(&vault.conn, TransactionBehavior::Deferred)?;
+    let out = read(vault)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Field, FieldValue};
+    use crate::{KdfParams, Vault};
+
+    fn vault() -> (tempfile::TempDir, Vault) {
+        let dir = tempfile::tempdir().unwrap();
+        let vault =
+            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+        (dir, vault)
+    }
+
+    #[test]
+    fn every_change_moves_the_state_version_even_from_another_connection() {
+        let (_dir, vault) = vault();
+        let other = vault.reopen().unwrap();
+        let before = vault.state_version().unwrap();
+        other.set_field(Field::HomeCountry, &Field::HomeCountry.parse("FR").unwrap()).unwrap();
+        let after = vault.state_version().unwrap();
+        assert!(after > before, "a profile change moves the version");
+        token(&other);
+        assert!(vault.state_version().unwrap() > after, "a brand, grant and token move the version");
+    }
+
+    /// Onboards a brand through the device flow; returns its token and grant id.
+    fn token(vault: &Vault) -> (String, String) {
+        let now = Timestamp::now();
+        let registration = crate::brands::Registration {
+            client_name: "Shop".into(),
+            client_uri: None,
+            purposes: std::collections::BTreeSet::new(),
+        };
+        let brand = vault.register_brand(registration, now).unwrap();
+        let spec =
+            crate::access::AccessSpec::from_scope("field:home.country purpose:recommend-products").unwrap();
+        let auth = vault.start_device_authorization(&brand.client_id, spec, now).unwrap();
+        let approval = crate::grants::Approval {
+            narrowed_to: None,
+            sensitive_consent: vec![],
+            days: None,
+            rate_per_minute: None,
+        };
+        let grant = vault.approve_request(&auth.user_code, &approval, now).unwrap();
+        match vault.poll_device_token(&brand.client_id, &auth.device_code, now).unwrap() {
+            crate::grants::Poll::Issued(issued) => (issued.access_token, grant.id),
+            other => panic!("no token: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_grant_paused_by_another_process_stops_the_very_next_request() {
+        let (_dir, vault) = vault();
+        let owner = vault.reopen().unwrap();
+        let (token, grant_id) = token(&owner);
+        let cache = ReadCache::new();
+        let now = Timestamp::now();
+        assert!(cache.authorize(&vault, &token, now).unwrap().is_ok());
+        assert!(cache.authorize(&vault, &token, now).unwrap().is_ok(), "kept");
+        owner.set_grant_status(&grant_id, crate::grants::GrantStatus::Paused).unwrap();
+        match cache.authorize(&vault, &token, now).unwrap() {
+            Err(TokenProblem::NotLive { reason, .. }) => assert_eq!(reason, "the grant is paused"),
+            other => panic!("a paused grant still authorized: {other:?}"),
+        }
+        let later = now + jiff::SignedDuration::from_hours(24 * 365);
+        owner.set_grant_status(&grant_id, crate::grants::GrantStatus::Active).unwrap();
+        assert!(cache.authorize(&vault, &token, later).unwrap().is_err(), "expiry is judged on every use");
+        assert!(matches!(
+            cache.authorize(&vault, "btk_not-a-token", now).unwrap(),
+            Err(TokenProblem::Unknown)
+        ));
+    }
+
+    #[test]
+    fn the_profile_kept_is_replaced_once_another_connection_changes_it() {
+        let (_dir, vault) = vault();
+        let owner = vault.reopen().unwrap();
+        let cache = ReadCache::new();
+        assert!(cache.profile(&vault).unwrap().fields.is_empty());
+        let first = cache.profile(&vault).unwrap();
+        assert!(Arc::ptr_eq(&first, &cache.profile(&vault).unwrap()), "kept while nothing changes");
+        owner.set_field(Field::HomeCountry, &Field::HomeCountry.parse("FR").unwrap()).unwrap();
+        let fresh = cache.profile(&vault).unwrap();
+        assert_eq!(fresh.fields.get(&Field::HomeCountry), Some(&FieldValue::Text("FR".into())));
+    }
+
+    #[test]
+    fn a_tampered_profile_is_never_kept() {
+        let (_dir, vault) = vault();
+        vault.set_field(Field::HomeCountry, &Field::HomeCountry.parse("FR").unwrap()).unwrap();
+        vault.conn.execute("DELETE FROM profile_field", []).unwrap();
+        let cache = ReadCache::new();
+        assert!(cache.profile(&vault).is_err(), "the manifest check still runs on a fresh read");
+        assert!(cache.profile(&vault).is_err(), "and the failure is not kept as a value");
+    }
+}
