@@ -13,6 +13,7 @@
 //!   flow, grants and tokens.
 //! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
 //!   offers and signals, and the access log written before any response.
+//! - [`signing`]: the vault's Ed25519 key, JWS signatures and the public JWK.
 //! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
 
 pub mod access;
@@ -30,6 +31,7 @@ pub mod log;
 pub mod offers;
 pub mod prefs;
 pub mod profile;
+pub mod signing;
 pub mod taxonomy;
 pub mod vault;
 

@@ -152,6 +152,72 @@ const MIGRATIONS: &[&str] = &[
         BEGIN UPDATE state_version SET n = n + 1; END;
     CREATE TRIGGER token_delete_version AFTER DELETE ON token
         BEGIN UPDATE state_version SET n = n + 1; END;",
+    // 4: what the access log's owner reads it by, receipts and the vault's signing key, alerts
+    // of unusual use, the log's start after pruning, and settings. The log's indexes hold blind
+    // indexes (64-bit keyed hashes), never names; only times are in the clear.
+    "CREATE TABLE access_index (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        brand INTEGER NOT NULL,
+        grant_slot INTEGER,
+        purpose INTEGER,
+        outcome INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX access_index_brand ON access_index (brand, seq);
+    CREATE INDEX access_index_purpose ON access_index (purpose, seq);
+    CREATE INDEX access_index_outcome ON access_index (outcome, seq);
+    CREATE INDEX access_index_at ON access_index (at);
+    CREATE TABLE access_field (
+        field INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (field, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE log_knowledge (
+        brand INTEGER NOT NULL,
+        field_mode INTEGER NOT NULL,
+        grant_slot INTEGER NOT NULL,
+        purpose INTEGER NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (brand, field_mode, grant_slot, purpose)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE log_daily (
+        brand INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        outcome INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (brand, day, outcome)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE log_start (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE alert (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE alert_scan (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE setting (
+        slot BLOB PRIMARY KEY,
+        value BLOB NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE signing_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE receipt (
+        id TEXT PRIMARY KEY,
+        grant_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        record BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX receipt_client ON receipt (client_id, issued_at);",
 ];
 
 /// The schema version this build writes: the number of migrations.
