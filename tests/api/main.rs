@@ -5,5 +5,6 @@ mod chain;
 mod exchange;
 mod onboarding;
 mod refusals;
+mod review;
 mod sdk;
 mod support;

@@ -94,7 +94,7 @@ async fn an_off_the_shelf_oauth_client_completes_onboarding() {
 
     // The owner's log shows the same event with the same disclosure.
     let log: Value = serde_json::from_str(&server.owner(&["log", "list", "--json"])).unwrap();
-    let entry = &log[0];
+    let entry = &log["entries"][0];
     assert_eq!(format!("log-{}", entry["seq"]), receipt);
     assert_eq!(entry["brand"], "Trail Shoes");
     assert_eq!(entry["outcome"], "narrowed");

@@ -52,7 +52,7 @@ async fn special_categories_need_explicit_consent() {
 }
 
 fn last_log(server: &InProcess) -> Value {
-    serde_json::from_str::<Value>(&server.owner(&["log", "list", "--json", "--limit", "1"])).unwrap()[0]
+    serde_json::from_str::<Value>(&server.owner(&["log", "list", "--json", "--limit", "1"])).unwrap()["entries"][0]
         .clone()
 }
 
@@ -261,7 +261,7 @@ async fn every_scope_and_endpoint_pair() {
     // The refusals are in the owner's log, each with its reason.
     let log: Value =
         serde_json::from_str(&server.owner(&["log", "list", "--json", "--limit", "100"])).unwrap();
-    let refused = log.as_array().unwrap().iter().filter(|e| e["outcome"] == "refused").count();
+    let refused = log["entries"].as_array().unwrap().iter().filter(|e| e["outcome"] == "refused").count();
     assert_eq!(refused, 11, "every refused pair was logged, and the read that disclosed nothing");
 }
 

@@ -75,6 +75,7 @@ async fn check_purpose(
     endpoint: &str,
     purpose: Option<&str>,
     served: &[Purpose],
+    asked: &[String],
 ) -> Result<Purpose, ApiError> {
     let refusal = match purpose.map(str::parse::<Purpose>) {
         None => "the request names no purpose".to_owned(),
@@ -83,7 +84,8 @@ async fn check_purpose(
         Some(Ok(p)) if auth.grant.spec.purposes.contains(&p) => return Ok(p),
         Some(Ok(p)) => format!("the grant does not allow the purpose `{p}`"),
     };
-    let refused = entry(auth, state.now(), endpoint, purpose, Outcome::Refused);
+    let mut refused = entry(auth, state.now(), endpoint, purpose, Outcome::Refused);
+    refused.asked = asked.to_vec();
     Err(refuse(state, refused, refusal, ApiError::insufficient_scope).await)
 }
 
@@ -107,8 +109,6 @@ pub async fn read_profile(
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let endpoint = "/v1/profile";
-    // Raw or coarse values, never for `measure` (aggregate answers only).
-    let purpose = check_purpose(&state, &auth, endpoint, query.purpose.as_deref(), &NOT_MEASURE).await?;
     let asked: Vec<String> = query
         .fields
         .as_deref()
@@ -118,6 +118,9 @@ pub async fn read_profile(
         .filter(|f| !f.is_empty())
         .map(str::to_owned)
         .collect();
+    // Raw or coarse values, never for `measure` (aggregate answers only).
+    let purpose =
+        check_purpose(&state, &auth, endpoint, query.purpose.as_deref(), &NOT_MEASURE, &asked).await?;
     if asked.is_empty() {
         return Err(ApiError::bad_request("name the fields to read: `fields=birth_date,home.country`"));
     }
@@ -183,7 +186,7 @@ pub async fn answers(
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/answers";
     let served = [Purpose::RecommendProducts, Purpose::PersonalizeContent, Purpose::PersonalizeOffers];
-    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &served).await?;
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &served, &[]).await?;
     require_field(&state, &auth, endpoint, purpose, Field::Interests).await?;
     butler_core::answers::validate(&body.candidates).map_err(|e| ApiError::bad_request(e.0))?;
     let now = state.now();
@@ -216,7 +219,8 @@ pub async fn offers(
     JsonBody(body): JsonBody<OfferRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/offers";
-    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &[Purpose::Contact]).await?;
+    let purpose =
+        check_purpose(&state, &auth, endpoint, Some(&body.purpose), &[Purpose::Contact], &[]).await?;
     require_field(&state, &auth, endpoint, purpose, Field::OfferPreferences).await?;
     let offer = body;
     butler_core::offers::validate_offer(&offer).map_err(ApiError::bad_request)?;
@@ -253,7 +257,7 @@ pub async fn signals(
     JsonBody(body): JsonBody<SignalRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/signals";
-    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &NOT_MEASURE).await?;
+    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &NOT_MEASURE, &[]).await?;
     let signal = body;
     butler_core::offers::signal_subject(&signal).map_err(ApiError::bad_request)?;
     let now = state.now();

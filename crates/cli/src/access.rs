@@ -1,5 +1,5 @@
-//! The owner's side of brand access: serving the API, deciding requests, managing grants, and
-//! reading the access log.
+//! The owner's side of brand access: serving the API, deciding requests, managing grants, the
+//! inbox and suggestions.
 
 use std::io::Write;
 
@@ -87,20 +87,6 @@ pub enum SuggestionCommand {
     OneOff { id: i64 },
     /// Turn it down.
     Reject { id: i64 },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum LogCommand {
-    /// The newest entries of the access log.
-    List {
-        /// How many entries (newest first).
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Check the whole log's chain, from the first entry to the checkpoint.
-    Verify,
 }
 
 fn describe(spec: &AccessSpec) -> String {
@@ -213,61 +199,6 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
     };
     let grant = vault.set_grant_status(&id, status)?;
     println!("Grant {} is now {}.", grant.id, grant.status);
-    Ok(())
-}
-
-pub fn log(vault: &Vault, cmd: &LogCommand) -> Result<()> {
-    let &LogCommand::List { limit, json } = cmd else {
-        let verified = vault.verify_log(|n| eprintln!("… {n} entries checked"))?;
-        return match verified {
-            Ok(n) => {
-                println!("The access log verifies: {n} entries, chained from the first to the checkpoint.");
-                Ok(())
-            }
-            Err(b) => bail!("the access log breaks at {}: {}", butler_core::log::receipt(b.seq), b.reason),
-        };
-    };
-    let entries = vault.access_log(limit)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
-        return Ok(());
-    }
-    if entries.is_empty() {
-        println!("No brand has used your data yet.");
-    }
-    for e in entries {
-        let disclosed: Vec<String> =
-            e.disclosed.iter().map(|d| format!("{} ({})", d.field, mode_name(d.mode))).collect();
-        let withheld: Vec<String> = e
-            .withheld
-            .iter()
-            .map(|w| {
-                format!(
-                    "{} ({})",
-                    w.field,
-                    serde_json::to_value(w.reason).unwrap_or_default().as_str().unwrap_or("?")
-                )
-            })
-            .collect();
-        println!(
-            "{}  {}  {}  {}  purpose {}  {:?}",
-            butler_core::log::receipt(e.seq),
-            e.at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.brand,
-            e.endpoint,
-            e.purpose.as_deref().unwrap_or("-"),
-            e.outcome
-        );
-        if !disclosed.is_empty() {
-            println!("    disclosed: {}", disclosed.join(", "));
-        }
-        if !withheld.is_empty() {
-            println!("    withheld: {}", withheld.join(", "));
-        }
-        if let Some(note) = e.note {
-            println!("    {note}");
-        }
-    }
     Ok(())
 }
 

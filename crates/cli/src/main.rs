@@ -2,6 +2,7 @@
 //! the result; errors are one line on stderr with a non-zero exit status.
 
 mod access;
+mod log;
 mod secret;
 
 use std::io::{IsTerminal, Write};
@@ -79,7 +80,7 @@ enum Command {
     Grants(access::GrantCommand),
     /// The access log: every use of your data by a brand.
     #[command(subcommand)]
-    Log(access::LogCommand),
+    Log(log::LogCommand),
     /// Offers brands sent you.
     #[command(subcommand)]
     Inbox(access::InboxCommand),
@@ -284,7 +285,7 @@ fn run(cli: Cli) -> Result<()> {
                 Command::Serve { port } => access::serve(vault, port),
                 Command::Requests(cmd) => access::requests(&vault, cmd),
                 Command::Grants(cmd) => access::grants(&vault, cmd),
-                Command::Log(cmd) => access::log(&vault, &cmd),
+                Command::Log(cmd) => log::log(&vault, cmd),
                 Command::Inbox(cmd) => access::inbox(&vault, &cmd),
                 Command::Suggestions(cmd) => access::suggestions(&vault, &cmd),
                 Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),

@@ -111,14 +111,7 @@ fn snapshot<T>(vault: &Vault, read: impl FnOnce(&Vault) -> Result<T>) -> Result<
 mod tests {
     use super::*;
     use crate::catalog::{Field, FieldValue};
-    use crate::{KdfParams, Vault};
-
-    fn vault() -> (tempfile::TempDir, Vault) {
-        let dir = tempfile::tempdir().unwrap();
-        let vault =
-            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
-        (dir, vault)
-    }
+    use crate::testing::vault;
 
     #[test]
     fn every_change_moves_the_state_version_even_from_another_connection() {
@@ -132,29 +125,9 @@ mod tests {
         assert!(vault.state_version().unwrap() > after, "a brand, grant and token move the version");
     }
 
-    /// Onboards a brand through the device flow; returns its token and grant id.
     fn token(vault: &Vault) -> (String, String) {
-        let now = Timestamp::now();
-        let registration = crate::brands::Registration {
-            client_name: "Shop".into(),
-            client_uri: None,
-            purposes: std::collections::BTreeSet::new(),
-        };
-        let brand = vault.register_brand(registration, now).unwrap();
-        let spec =
-            crate::access::AccessSpec::from_scope("field:home.country purpose:recommend-products").unwrap();
-        let auth = vault.start_device_authorization(&brand.client_id, spec, now).unwrap();
-        let approval = crate::grants::Approval {
-            narrowed_to: None,
-            sensitive_consent: vec![],
-            days: None,
-            rate_per_minute: None,
-        };
-        let grant = vault.approve_request(&auth.user_code, &approval, now).unwrap();
-        match vault.poll_device_token(&brand.client_id, &auth.device_code, now).unwrap() {
-            crate::grants::Poll::Issued(issued) => (issued.access_token, grant.id),
-            other => panic!("no token: {other:?}"),
-        }
+        let brand = crate::testing::onboard(vault, "Shop", "field:home.country purpose:recommend-products");
+        (brand.token, brand.grant_id)
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //!   flow, grants and tokens.
 //! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
 //!   offers and signals, and the access log written before any response.
+//! - [`review`]: the owner's queries over the access log, its counts, and what a brand knows.
 //! - [`signing`]: the vault's Ed25519 key, JWS signatures and the public JWK.
 //! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
 
@@ -31,8 +32,11 @@ pub mod log;
 pub mod offers;
 pub mod prefs;
 pub mod profile;
+pub mod review;
 pub mod signing;
 pub mod taxonomy;
+#[cfg(test)]
+mod testing;
 pub mod vault;
 
 pub use catalog::{Field, FieldValue, Mode, Sensitivity};

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::Mode;
 use crate::crypto::Place;
 use crate::error::{Error, Result};
+use crate::review::IndexFacts;
 use crate::vault::Vault;
 
 /// How a request ended.
@@ -114,6 +115,7 @@ impl Vault {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let mut checkpoint = self.checkpoint()?;
         let mut seqs = Vec::with_capacity(records.len());
+        let mut indexed = Vec::with_capacity(records.len());
         {
             let mut insert =
                 tx.prepare_cached("INSERT INTO access_log (seq, record, link) VALUES (?1, ?2, ?3)")?;
@@ -121,14 +123,16 @@ impl Vault {
                 // Positions follow the checkpoint's head, never reusing one: after entries were
                 // cut from the end, the next one leaves a gap that `verify_log` names.
                 let seq = checkpoint.head_seq + 1;
-                let sealed = self.seal(&place(seq), &record.0)?;
+                let sealed = self.seal(&place(seq), &record.json)?;
                 let link = self.keys.chain_link(&checkpoint.head_link, seq, &sealed);
                 insert.execute(params![seq, sealed, link.as_slice()])?;
                 checkpoint =
                     Checkpoint { count: checkpoint.count + 1, head_seq: seq, head_link: link.to_vec() };
                 seqs.push(seq);
+                indexed.push((seq, record.facts));
             }
         }
+        self.index_entries(&tx, &indexed)?;
         self.save_checkpoint(&checkpoint)?;
         tx.commit()?;
         Ok(seqs)
@@ -193,6 +197,13 @@ impl Vault {
         Ok(Ok(count))
     }
 
+    /// Opens the entry sealed at `seq`.
+    pub(crate) fn open_entry(&self, seq: i64, sealed: &[u8]) -> Result<AccessEntry> {
+        let mut entry: AccessEntry = self.json_open(&place(seq), sealed)?;
+        entry.seq = seq;
+        Ok(entry)
+    }
+
     /// The newest entries first, at most `limit`.
     pub fn access_log(&self, limit: usize) -> Result<Vec<AccessEntry>> {
         let mut stmt = self.conn.prepare("SELECT seq, record FROM access_log ORDER BY seq DESC LIMIT ?1")?;
@@ -202,21 +213,24 @@ impl Vault {
         let mut out = Vec::new();
         for row in rows {
             let (seq, sealed) = row?;
-            let mut entry: AccessEntry = self.json_open(&place(seq), &sealed)?;
-            entry.seq = seq;
-            out.push(entry);
+            out.push(self.open_entry(seq, &sealed)?);
         }
         Ok(out)
     }
 }
 
-/// An entry's record as it is sealed: the entry without its position, as JSON.
-struct EntryRecord(zeroize::Zeroizing<Vec<u8>>);
+/// An entry's record as it is sealed (the entry without its position, as JSON), and what the
+/// log's index keeps of it.
+struct EntryRecord {
+    json: zeroize::Zeroizing<Vec<u8>>,
+    facts: IndexFacts,
+}
 
 impl EntryRecord {
     fn new(mut entry: AccessEntry) -> Self {
         entry.seq = 0;
-        Self(zeroize::Zeroizing::new(serde_json::to_vec(&entry).expect("entries serialize")))
+        let facts = IndexFacts::of(&entry);
+        Self { json: zeroize::Zeroizing::new(serde_json::to_vec(&entry).expect("entries serialize")), facts }
     }
 }
 
@@ -263,6 +277,8 @@ const MAX_BATCH: usize = 512;
 impl LogWriter {
     /// Starts the writer on its own connection to the vault.
     pub fn start(vault: Vault) -> Result<Self> {
+        // Entries written before the log had its index are indexed before any new one.
+        vault.catch_up_log_index()?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("butler-log-writer".into())

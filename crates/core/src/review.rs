@@ -1,0 +1,631 @@
+//! Reading the access log as its owner: filtered, newest first, a page at a time; counts per
+//! brand and day; and "what does this brand know about me".
+//!
+//! Entries are sealed, so they cannot be filtered in SQL. Beside each entry the log writer keeps,
+//! in the same transaction, an index of blind tags (64-bit keyed hashes of the brand, grant,
+//! purpose, outcome and fields; only the time is in the clear), per-day counts and, per brand,
+//! what it was disclosed. Queries select by tag, then open the entries they return and check each
+//! against the filter: an index altered behind Butler's back cannot make an entry say what it does
+//! not say (it is reported as damage).
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, ToSql, params_from_iter};
+use serde::Serialize;
+
+use crate::access::{Purpose, mode_name};
+use crate::catalog::{Field, Mode};
+use crate::error::{Error, Result};
+use crate::log::{AccessEntry, Outcome};
+use crate::vault::Vault;
+
+/// Which entries to read. Every part given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// The brand's client id.
+    pub brand: Option<String>,
+    /// A field named by the request (asked, disclosed or withheld).
+    pub field: Option<String>,
+    /// The purpose as the brand named it.
+    pub purpose: Option<String>,
+    pub outcome: Option<Outcome>,
+    /// From this time on (included).
+    pub since: Option<Timestamp>,
+    /// Before this time (excluded).
+    pub until: Option<Timestamp>,
+    /// Words found in the brand's name or a field's name (case-insensitive).
+    pub text: Option<String>,
+}
+
+/// One page of entries, newest first, and where the next page starts.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogPage {
+    pub entries: Vec<AccessEntry>,
+    /// Pass as `before` for the next page; `None` on the last page.
+    pub next: Option<i64>,
+}
+
+/// Requests of one brand on one day (UTC) that ended one way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailyCount {
+    pub day: Date,
+    pub client_id: String,
+    pub brand: String,
+    pub outcome: Outcome,
+    pub requests: u64,
+}
+
+/// A field a brand was given, in one mode, under one grant and purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Knowledge {
+    pub field: String,
+    pub mode: Mode,
+    pub purpose: String,
+    pub grant_id: String,
+    /// Whether that grant still lets the brand ask.
+    pub grant_live: bool,
+    pub first: Timestamp,
+    pub last: Timestamp,
+    pub times: u64,
+}
+
+/// What the index holds of one entry, taken from it before it is encoded.
+#[derive(Debug)]
+pub(crate) struct IndexFacts {
+    at: i64,
+    client_id: String,
+    grant_id: Option<String>,
+    purpose: Option<String>,
+    outcome: Outcome,
+    fields: BTreeSet<String>,
+    disclosed: Vec<(String, Mode)>,
+}
+
+impl IndexFacts {
+    pub(crate) fn of(entry: &AccessEntry) -> Self {
+        let fields = entry
+            .asked
+            .iter()
+            .cloned()
+            .chain(entry.disclosed.iter().map(|d| d.field.clone()))
+            .chain(entry.withheld.iter().map(|w| w.field.clone()))
+            .collect();
+        Self {
+            at: entry.at.as_second(),
+            client_id: entry.client_id.clone(),
+            grant_id: entry.grant_id.clone(),
+            purpose: entry.purpose.clone(),
+            outcome: entry.outcome,
+            fields,
+            disclosed: entry.disclosed.iter().map(|d| (d.field.clone(), d.mode)).collect(),
+        }
+    }
+}
+
+const OUTCOMES: [Outcome; 4] = [Outcome::Disclosed, Outcome::Narrowed, Outcome::Refused, Outcome::Received];
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Disclosed => "disclosed",
+        Outcome::Narrowed => "narrowed",
+        Outcome::Refused => "refused",
+        Outcome::Received => "received",
+    }
+}
+
+fn field_mode(field: &str, mode: Mode) -> String {
+    format!("{field}:{}", mode_name(mode))
+}
+
+const DAY: i64 = 86_400;
+
+/// Brand, field and mode, grant, purpose: the tags one line of what a brand knows is kept under.
+type KnowledgeKey = (i64, i64, i64, i64);
+
+impl Vault {
+    /// A blind tag for the log's index: the first 64 bits of the blind-index HMAC.
+    fn tag(&self, domain: &str, name: &str) -> i64 {
+        let slot = self.keys.slot(domain, name);
+        i64::from_be_bytes(slot[..8].try_into().expect("8 of 32 bytes"))
+    }
+
+    fn brand_tag(&self, client_id: &str) -> i64 {
+        self.tag("log.brand", client_id)
+    }
+    fn grant_tag(&self, grant_id: &str) -> i64 {
+        self.tag("log.grant", grant_id)
+    }
+    fn purpose_tag(&self, purpose: &str) -> i64 {
+        self.tag("log.purpose", purpose)
+    }
+    fn outcome_tag(&self, outcome: Outcome) -> i64 {
+        self.tag("log.outcome", outcome_name(outcome))
+    }
+    fn field_tag(&self, field: &str) -> i64 {
+        self.tag("log.field", field)
+    }
+    fn field_mode_tag(&self, field: &str, mode: Mode) -> i64 {
+        self.tag("log.field_mode", &field_mode(field, mode))
+    }
+
+    /// Indexes appended entries, within the caller's transaction.
+    pub(crate) fn index_entries(&self, tx: &Connection, entries: &[(i64, IndexFacts)]) -> Result<()> {
+        let mut index = tx.prepare_cached(
+            "INSERT INTO access_index (seq, at, brand, grant_slot, purpose, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        let mut field =
+            tx.prepare_cached("INSERT OR IGNORE INTO access_field (field, seq) VALUES (?1, ?2)")?;
+        let mut daily: HashMap<(i64, i64, i64), i64> = HashMap::new();
+        let mut known: HashMap<KnowledgeKey, (i64, i64, i64)> = HashMap::new();
+        for (seq, facts) in entries {
+            let brand = self.brand_tag(&facts.client_id);
+            let grant = facts.grant_id.as_deref().map(|g| self.grant_tag(g));
+            let purpose = facts.purpose.as_deref().map(|p| self.purpose_tag(p));
+            let outcome = self.outcome_tag(facts.outcome);
+            index.execute(rusqlite::params![seq, facts.at, brand, grant, purpose, outcome])?;
+            for name in &facts.fields {
+                field.execute(rusqlite::params![self.field_tag(name), seq])?;
+            }
+            *daily.entry((brand, facts.at.div_euclid(DAY), outcome)).or_default() += 1;
+            for (name, mode) in &facts.disclosed {
+                let key = (brand, self.field_mode_tag(name, *mode), grant.unwrap_or(0), purpose.unwrap_or(0));
+                let slot = known.entry(key).or_insert((facts.at, facts.at, 0));
+                *slot = (slot.0.min(facts.at), slot.1.max(facts.at), slot.2 + 1);
+            }
+        }
+        let mut upsert_daily = tx.prepare_cached(
+            "INSERT INTO log_daily (brand, day, outcome, n) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (brand, day, outcome) DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ((brand, day, outcome), n) in daily {
+            upsert_daily.execute(rusqlite::params![brand, day, outcome, n])?;
+        }
+        let mut upsert_known = tx.prepare_cached(
+            "INSERT INTO log_knowledge (brand, field_mode, grant_slot, purpose, first_at, last_at, n)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (brand, field_mode, grant_slot, purpose) DO UPDATE SET
+               first_at = min(first_at, excluded.first_at),
+               last_at = max(last_at, excluded.last_at),
+               n = n + excluded.n",
+        )?;
+        for ((brand, fm, grant, purpose), (first, last, n)) in known {
+            upsert_known.execute(rusqlite::params![brand, fm, grant, purpose, first, last, n])?;
+        }
+        Ok(())
+    }
+
+    /// Indexes entries the index does not hold yet (entries written before the index existed),
+    /// `CATCH_UP_CHUNK` per transaction. Returns how many were indexed.
+    pub fn catch_up_log_index(&self) -> Result<u64> {
+        const CATCH_UP_CHUNK: i64 = 10_000;
+        let mut done = 0;
+        loop {
+            let tx =
+                rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+            let indexed: i64 =
+                tx.query_row("SELECT coalesce(max(seq), 0) FROM access_index", [], |r| r.get(0))?;
+            let pending: Vec<(i64, Vec<u8>)> = tx
+                .prepare_cached("SELECT seq, record FROM access_log WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
+                .query_map([indexed, CATCH_UP_CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            if pending.is_empty() {
+                return Ok(done);
+            }
+            let facts = pending
+                .iter()
+                .map(|(seq, sealed)| Ok((*seq, IndexFacts::of(&self.open_entry(*seq, sealed)?))))
+                .collect::<Result<Vec<_>>>()?;
+            self.index_entries(&tx, &facts)?;
+            tx.commit()?;
+            done += facts.len() as u64;
+        }
+    }
+
+    /// Entries matching `filter`, newest first, at most `limit`, older than `before` if given.
+    pub fn query_log(&self, filter: &LogFilter, before: Option<i64>, limit: usize) -> Result<LogPage> {
+        self.catch_up_log_index()?;
+        let mut sql = String::from("SELECT i.seq FROM access_index i WHERE 1");
+        let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        let mut bind = |sql: &mut String, clause: &str, value: Box<dyn ToSql>| {
+            sql.push_str(" AND ");
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len() + 1)));
+            args.push(value);
+        };
+        if let Some(brand) = &filter.brand {
+            bind(&mut sql, "i.brand = ?", Box::new(self.brand_tag(brand)));
+        }
+        if let Some(purpose) = &filter.purpose {
+            bind(&mut sql, "i.purpose = ?", Box::new(self.purpose_tag(purpose)));
+        }
+        if let Some(outcome) = filter.outcome {
+            bind(&mut sql, "i.outcome = ?", Box::new(self.outcome_tag(outcome)));
+        }
+        if let Some(since) = filter.since {
+            bind(&mut sql, "i.at >= ?", Box::new(since.as_second()));
+        }
+        if let Some(until) = filter.until {
+            bind(&mut sql, "i.at < ?", Box::new(until.as_second()));
+        }
+        if let Some(field) = &filter.field {
+            bind(
+                &mut sql,
+                "i.seq IN (SELECT seq FROM access_field WHERE field = ?)",
+                Box::new(self.field_tag(field)),
+            );
+        }
+        if let Some(text) = &filter.text {
+            let (brands, fields) = self.text_matches(text)?;
+            let list = |tags: &[i64]| tags.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            // Tags are integers computed here, never text from the caller.
+            let _ = write!(
+                sql,
+                " AND (i.brand IN ({}) OR i.seq IN (SELECT seq FROM access_field WHERE field IN ({})))",
+                list(&brands),
+                list(&fields)
+            );
+        }
+        if let Some(before) = before {
+            bind(&mut sql, "i.seq < ?", Box::new(before));
+        }
+        let _ = write!(sql, " ORDER BY i.seq DESC LIMIT {}", limit.saturating_add(1));
+        let _snapshot =
+            rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Deferred)?;
+        let mut seqs: Vec<i64> = self
+            .conn
+            .prepare(&sql)?
+            .query_map(params_from_iter(args.iter()), |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let next = (seqs.len() > limit).then(|| {
+            seqs.truncate(limit);
+            seqs[limit - 1]
+        });
+        let mut entries = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            let sealed: Vec<u8> = self
+                .conn
+                .prepare_cached("SELECT record FROM access_log WHERE seq = ?1")?
+                .query_row([seq], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| {
+                    Error::Damaged(format!("the log's index names entry {seq}, which is missing"))
+                })?;
+            let entry = self.open_entry(seq, &sealed)?;
+            if !matches(&entry, filter) {
+                return Err(Error::Damaged(format!("the log's index does not match entry {seq}")));
+            }
+            entries.push(entry);
+        }
+        Ok(LogPage { entries, next: next.filter(|_| limit > 0) })
+    }
+
+    /// The brands whose name, and the fields whose name, contain `text` (case-insensitive), as tags.
+    fn text_matches(&self, text: &str) -> Result<(Vec<i64>, Vec<i64>)> {
+        let needle = text.trim().to_lowercase();
+        let brands = self
+            .brands()?
+            .into_iter()
+            .filter(|b| b.name.to_lowercase().contains(&needle) || b.client_id == text.trim())
+            .map(|b| self.brand_tag(&b.client_id))
+            .collect();
+        let fields = Field::ALL
+            .iter()
+            .filter(|f| f.name().contains(&needle))
+            .map(|f| self.field_tag(f.name()))
+            .collect();
+        Ok((brands, fields))
+    }
+
+    /// Requests per brand, per day (UTC) and outcome, oldest day first, for days in the range.
+    pub fn log_counts(&self, since: Option<Date>, until: Option<Date>) -> Result<Vec<DailyCount>> {
+        self.catch_up_log_index()?;
+        let day_of = |d: Date| -> Result<i64> {
+            Ok(d.to_zoned(jiff::tz::TimeZone::UTC)
+                .map_err(|e| Error::Damaged(e.to_string()))?
+                .timestamp()
+                .as_second()
+                / DAY)
+        };
+        let from = since.map(day_of).transpose()?.unwrap_or(i64::MIN);
+        let to = until.map(day_of).transpose()?.unwrap_or(i64::MAX);
+        let brands: HashMap<i64, (String, String)> = self
+            .brands()?
+            .into_iter()
+            .map(|b| (self.brand_tag(&b.client_id), (b.client_id, b.name)))
+            .collect();
+        let outcomes: HashMap<i64, Outcome> = OUTCOMES.iter().map(|o| (self.outcome_tag(*o), *o)).collect();
+        let mut stmt = self.conn.prepare(
+            "SELECT day, brand, outcome, n FROM log_daily WHERE day >= ?1 AND day <= ?2 ORDER BY day, brand, outcome",
+        )?;
+        let rows = stmt.query_map([from, to], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (day, brand, outcome, n): (i64, i64, i64, i64) = row?;
+            let damaged = || Error::Damaged("the log's daily counts name an unknown brand or outcome".into());
+            let (client_id, name) = brands.get(&brand).cloned().ok_or_else(damaged)?;
+            let outcome = *outcomes.get(&outcome).ok_or_else(damaged)?;
+            let day = Timestamp::from_second(day * DAY)
+                .map_err(|e| Error::Damaged(e.to_string()))?
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            out.push(DailyCount { day, client_id, brand: name, outcome, requests: n.unsigned_abs() });
+        }
+        Ok(out)
+    }
+
+    /// Every field ever disclosed to a brand: in which mode, under which grant and purpose, first
+    /// and last time, how often, and whether that grant is still live at `now`.
+    pub fn what_brand_knows(&self, client_id: &str, now: Timestamp) -> Result<Vec<Knowledge>> {
+        self.catch_up_log_index()?;
+        let field_modes: HashMap<i64, (&str, Mode)> = Field::ALL
+            .iter()
+            .flat_map(|f| f.modes().iter().map(move |m| (f.name(), *m)))
+            .map(|(f, m)| (self.field_mode_tag(f, m), (f, m)))
+            .collect();
+        let purposes: HashMap<i64, &str> =
+            Purpose::ALL.iter().map(|p| (self.purpose_tag(p.name()), p.name())).collect();
+        let grants: HashMap<i64, (String, bool)> = self
+            .grants()?
+            .into_iter()
+            .filter(|g| g.client_id == client_id)
+            .map(|g| (self.grant_tag(&g.id), (g.id.clone(), g.is_live(now))))
+            .collect();
+        let mut stmt = self.conn.prepare(
+            "SELECT field_mode, grant_slot, purpose, first_at, last_at, n FROM log_knowledge WHERE brand = ?1",
+        )?;
+        let rows = stmt.query_map([self.brand_tag(client_id)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (fm, grant, purpose, first, last, n): (i64, i64, i64, i64, i64, i64) = row?;
+            let damaged = || {
+                Error::Damaged(
+                    "the log's summary names a field, grant or purpose Butler does not know".into(),
+                )
+            };
+            let (field, mode) = *field_modes.get(&fm).ok_or_else(damaged)?;
+            let (grant_id, grant_live) = grants.get(&grant).cloned().ok_or_else(damaged)?;
+            let purpose = purposes.get(&purpose).ok_or_else(damaged)?;
+            let time = |s: i64| Timestamp::from_second(s).map_err(|e| Error::Damaged(e.to_string()));
+            out.push(Knowledge {
+                field: field.to_owned(),
+                mode,
+                purpose: (*purpose).to_owned(),
+                grant_id,
+                grant_live,
+                first: time(first)?,
+                last: time(last)?,
+                times: n.unsigned_abs(),
+            });
+        }
+        out.sort_by(|a, b| (&a.field, a.first).cmp(&(&b.field, b.first)));
+        Ok(out)
+    }
+}
+
+/// Whether an entry, as opened, is one `filter` selects.
+fn matches(entry: &AccessEntry, filter: &LogFilter) -> bool {
+    let names = || {
+        entry
+            .asked
+            .iter()
+            .chain(entry.disclosed.iter().map(|d| &d.field))
+            .chain(entry.withheld.iter().map(|w| &w.field))
+    };
+    filter.brand.as_ref().is_none_or(|b| &entry.client_id == b)
+        && filter.purpose.as_ref().is_none_or(|p| entry.purpose.as_ref() == Some(p))
+        && filter.outcome.is_none_or(|o| entry.outcome == o)
+        && filter.since.is_none_or(|t| entry.at >= t)
+        && filter.until.is_none_or(|t| entry.at < t)
+        && filter.field.as_ref().is_none_or(|f| names().any(|n| n == f))
+        && filter.text.as_ref().is_none_or(|t| {
+            let needle = t.trim().to_lowercase();
+            entry.brand.to_lowercase().contains(&needle)
+                || entry.client_id == t.trim()
+                || names().any(|n| n.parse::<Field>().is_ok() && n.contains(&needle))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::{DisclosedField, WithheldField, WithheldReason};
+    use crate::testing::{onboard, vault};
+
+    /// Entries of two brands over three days, of every outcome, some with fields.
+    fn scripted(vault: &Vault) -> (Vec<AccessEntry>, [String; 2]) {
+        let shop = onboard(
+            vault,
+            "Corner Shop",
+            "field:birth_date:coarse field:home.country purpose:recommend-products",
+        );
+        let news = onboard(vault, "Daily News", "field:language purpose:personalize-content");
+        let start = Timestamp::from_second(1_790_000_000).unwrap();
+        let mut entries = Vec::new();
+        for n in 0..60_i64 {
+            let (brand, name, grant) = if n % 3 == 0 {
+                (&news, "Daily News", &news.grant_id)
+            } else {
+                (&shop, "Corner Shop", &shop.grant_id)
+            };
+            let outcome = match n % 5 {
+                0 => Outcome::Refused,
+                1 => Outcome::Narrowed,
+                _ => Outcome::Disclosed,
+            };
+            let (purpose, disclosed) = if brand.client_id == news.client_id {
+                ("personalize-content", vec![DisclosedField { field: "language".into(), mode: Mode::Exact }])
+            } else {
+                (
+                    "recommend-products",
+                    vec![
+                        DisclosedField { field: "birth_date".into(), mode: Mode::Coarse },
+                        DisclosedField { field: "home.country".into(), mode: Mode::Exact },
+                    ],
+                )
+            };
+            let disclosed = if outcome == Outcome::Refused { vec![] } else { disclosed };
+            entries.push(AccessEntry {
+                seq: 0,
+                at: start + jiff::SignedDuration::from_hours(n * 2),
+                client_id: brand.client_id.clone(),
+                brand: name.into(),
+                grant_id: Some(grant.clone()),
+                token_id: None,
+                endpoint: "/v1/profile".into(),
+                purpose: Some(if outcome == Outcome::Refused { "measure" } else { purpose }.into()),
+                asked: disclosed
+                    .iter()
+                    .map(|d| d.field.clone())
+                    .chain(["contact.email".to_owned()])
+                    .collect(),
+                disclosed,
+                withheld: vec![WithheldField {
+                    field: "contact.email".into(),
+                    reason: WithheldReason::NotGranted,
+                }],
+                outcome,
+                note: None,
+            });
+        }
+        let seqs = vault.append_batch(entries.clone()).unwrap();
+        for (e, seq) in entries.iter_mut().zip(seqs) {
+            e.seq = seq;
+        }
+        (entries, [shop.client_id, news.client_id])
+    }
+
+    /// Reads every page of a query, following the cursor.
+    fn all_pages(vault: &Vault, filter: &LogFilter, page: usize) -> Vec<AccessEntry> {
+        let mut out = Vec::new();
+        let mut before = None;
+        loop {
+            let got = vault.query_log(filter, before, page).unwrap();
+            assert!(got.entries.len() <= page);
+            out.extend(got.entries);
+            match got.next {
+                Some(next) => before = Some(next),
+                None => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn every_filter_returns_exactly_the_matching_entries_newest_first() {
+        let (_dir, vault) = vault();
+        let (entries, [shop, news]) = scripted(&vault);
+        let at = |n: i64| entries[0].at + jiff::SignedDuration::from_hours(n);
+        let filters = [
+            LogFilter::default(),
+            LogFilter { brand: Some(shop.clone()), ..LogFilter::default() },
+            LogFilter { brand: Some(news.clone()), outcome: Some(Outcome::Refused), ..LogFilter::default() },
+            LogFilter { field: Some("birth_date".into()), ..LogFilter::default() },
+            LogFilter { field: Some("contact.email".into()), brand: Some(news), ..LogFilter::default() },
+            LogFilter { purpose: Some("measure".into()), ..LogFilter::default() },
+            LogFilter { outcome: Some(Outcome::Narrowed), ..LogFilter::default() },
+            LogFilter { since: Some(at(20)), until: Some(at(50)), ..LogFilter::default() },
+            LogFilter { text: Some("corner".into()), ..LogFilter::default() },
+            LogFilter { text: Some("LANGUAGE".into()), ..LogFilter::default() },
+            LogFilter { text: Some("nobody".into()), ..LogFilter::default() },
+            LogFilter { brand: Some("bcl_unknown".into()), ..LogFilter::default() },
+        ];
+        for filter in filters {
+            let mut expected: Vec<i64> =
+                entries.iter().filter(|e| matches(e, &filter)).map(|e| e.seq).collect();
+            expected.reverse();
+            for page in [1, 7, 100] {
+                let got: Vec<i64> = all_pages(&vault, &filter, page).iter().map(|e| e.seq).collect();
+                assert_eq!(got, expected, "{filter:?}, pages of {page}");
+            }
+        }
+        let first =
+            vault.query_log(&LogFilter { brand: Some(shop), ..LogFilter::default() }, None, 5).unwrap();
+        assert_eq!(first.entries.len(), 5);
+        assert_eq!(
+            first.entries[0],
+            *entries.iter().rev().find(|e| e.client_id == first.entries[0].client_id).unwrap()
+        );
+    }
+
+    #[test]
+    fn counts_and_knowledge_agree_with_the_entries() {
+        let (_dir, vault) = vault();
+        let (entries, [shop, news]) = scripted(&vault);
+        let counts = vault.log_counts(None, None).unwrap();
+        assert_eq!(counts.iter().map(|c| c.requests).sum::<u64>(), entries.len() as u64);
+        for c in &counts {
+            let expected = entries
+                .iter()
+                .filter(|e| e.client_id == c.client_id && e.outcome == c.outcome)
+                .filter(|e| e.at.to_zoned(jiff::tz::TimeZone::UTC).date() == c.day)
+                .count() as u64;
+            assert_eq!(c.requests, expected, "{c:?}");
+        }
+        let known = vault.what_brand_knows(&shop, Timestamp::now()).unwrap();
+        let fields: Vec<(&str, Mode)> = known.iter().map(|k| (k.field.as_str(), k.mode)).collect();
+        assert_eq!(fields, [("birth_date", Mode::Coarse), ("home.country", Mode::Exact)]);
+        for k in &known {
+            let given: Vec<&AccessEntry> = entries
+                .iter()
+                .filter(|e| e.client_id == shop && e.disclosed.iter().any(|d| d.field == k.field))
+                .collect();
+            assert_eq!(k.times, given.len() as u64);
+            assert_eq!(k.first, given.first().unwrap().at);
+            assert_eq!(k.last, given.last().unwrap().at);
+            assert_eq!(k.purpose, "recommend-products");
+            assert!(k.grant_live);
+        }
+        let news_grant = vault.grants().unwrap().into_iter().find(|g| g.client_id == news).unwrap();
+        vault.set_grant_status(&news_grant.id, crate::grants::GrantStatus::Revoked).unwrap();
+        let known = vault.what_brand_knows(&news, Timestamp::now()).unwrap();
+        assert_eq!(known.len(), 1);
+        assert!(!known[0].grant_live, "a revoked grant is shown as such");
+        assert!(known.iter().all(|k| k.field != "contact.email"), "withheld fields are not known");
+    }
+
+    #[test]
+    fn an_index_altered_in_the_file_is_reported_not_believed() {
+        let (_dir, vault) = vault();
+        let (entries, [shop, news]) = scripted(&vault);
+        let victim = entries.iter().find(|e| e.client_id == news).unwrap().seq;
+        vault
+            .conn
+            .execute(
+                "UPDATE access_index SET brand = ?1 WHERE seq = ?2",
+                rusqlite::params![vault.brand_tag(&shop), victim],
+            )
+            .unwrap();
+        let err = all_pages_result(&vault, &LogFilter { brand: Some(shop), ..LogFilter::default() });
+        assert!(err.unwrap_err().to_string().contains(&format!("entry {victim}")));
+    }
+
+    fn all_pages_result(vault: &Vault, filter: &LogFilter) -> Result<Vec<AccessEntry>> {
+        let mut out = Vec::new();
+        let mut before = None;
+        loop {
+            let got = vault.query_log(filter, before, 10)?;
+            out.extend(got.entries);
+            match got.next {
+                Some(next) => before = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    #[test]
+    fn entries_written_before_the_index_existed_are_indexed_on_first_use() {
+        let (_dir, vault) = vault();
+        let (entries, _) = scripted(&vault);
+        vault.conn.execute_batch("DELETE FROM access_index; DELETE FROM access_field; DELETE FROM log_daily; DELETE FROM log_knowledge;").unwrap();
+        assert_eq!(all_pages(&vault, &LogFilter::default(), 50).len(), entries.len());
+        assert_eq!(
+            vault.log_counts(None, None).unwrap().iter().map(|c| c.requests).sum::<u64>(),
+            entries.len() as u64
+        );
+    }
+}
