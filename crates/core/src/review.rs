@@ -227,8 +227,17 @@ impl Vault {
     /// Entries matching `filter`, newest first, at most `limit`, older than `before` if given.
     pub fn query_log(&self, filter: &LogFilter, before: Option<i64>, limit: usize) -> Result<LogPage> {
         self.catch_up_log_index()?;
-        let mut sql = String::from("SELECT i.seq FROM access_index i WHERE 1");
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+        // With a field, the walk goes down that field's entries (newest first) and looks each up;
+        // without, down the index itself.
+        let mut sql = if let Some(field) = &filter.field {
+            args.push(Box::new(self.field_tag(field)));
+            String::from(
+                "SELECT i.seq FROM access_field f JOIN access_index i ON i.seq = f.seq WHERE f.field = ?1",
+            )
+        } else {
+            String::from("SELECT i.seq FROM access_index i WHERE 1")
+        };
         let mut bind = |sql: &mut String, clause: &str, value: Box<dyn ToSql>| {
             sql.push_str(" AND ");
             sql.push_str(&clause.replace('?', &format!("?{}", args.len() + 1)));
@@ -249,20 +258,13 @@ impl Vault {
         if let Some(until) = filter.until {
             bind(&mut sql, "i.at < ?", Box::new(until.as_second()));
         }
-        if let Some(field) = &filter.field {
-            bind(
-                &mut sql,
-                "i.seq IN (SELECT seq FROM access_field WHERE field = ?)",
-                Box::new(self.field_tag(field)),
-            );
-        }
         if let Some(text) = &filter.text {
             let (brands, fields) = self.text_matches(text)?;
             let list = |tags: &[i64]| tags.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             // Tags are integers computed here, never text from the caller.
             let _ = write!(
                 sql,
-                " AND (i.brand IN ({}) OR i.seq IN (SELECT seq FROM access_field WHERE field IN ({})))",
+                " AND (i.brand IN ({}) OR EXISTS (SELECT 1 FROM access_field t WHERE t.field IN ({}) AND t.seq = i.seq))",
                 list(&brands),
                 list(&fields)
             );
@@ -270,7 +272,8 @@ impl Vault {
         if let Some(before) = before {
             bind(&mut sql, "i.seq < ?", Box::new(before));
         }
-        let _ = write!(sql, " ORDER BY i.seq DESC LIMIT {}", limit.saturating_add(1));
+        let order = if filter.field.is_some() { "f.seq" } else { "i.seq" };
+        let _ = write!(sql, " ORDER BY {order} DESC LIMIT {}", limit.saturating_add(1));
         let _snapshot =
             rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Deferred)?;
         let mut seqs: Vec<i64> = self
