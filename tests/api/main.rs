@@ -1,6 +1,7 @@
 //! Black-box tests of the brand API: the real server on a loopback port, driven by real HTTP
 //! clients the way a brand would use it (reqwest, and the off-the-shelf `oauth2` crate).
 
+mod alerts;
 mod chain;
 mod exchange;
 mod onboarding;

@@ -203,6 +203,9 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
 }
 
 /// Serves the brand API until interrupted (Ctrl-C or SIGTERM).
+/// How often `serve` looks for unusual use in the new log entries.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub fn serve(vault: Vault, port: u16) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
@@ -212,6 +215,11 @@ pub fn serve(vault: Vault, port: u16) -> Result<()> {
         let port = listener.local_addr()?.port();
         println!("Butler is serving the brand API on http://127.0.0.1:{port}");
         std::io::stdout().flush()?;
+        // The chain is checked and unusual use watched for on a connection of their own; the
+        // owner is told on the terminal (and by `butler log alerts`).
+        let _watcher = butler_core::alerts::Watcher::start(vault.reopen()?, WATCH_EVERY, |alert| {
+            eprintln!("butler: alert: {}", alert.message);
+        })?;
         let state = butler_api::AppState::new(vault, port)?;
         butler_api::serve(listener, state, shutdown_signal()).await?;
         eprintln!("Butler stopped serving.");

@@ -4,6 +4,7 @@
 use anyhow::{Result, bail};
 use butler_core::Vault;
 use butler_core::access::mode_name;
+use butler_core::alerts::AlertKind;
 use butler_core::log::{AccessEntry, Outcome, receipt};
 use butler_core::review::LogFilter;
 use clap::{Subcommand, ValueEnum};
@@ -64,6 +65,14 @@ pub enum LogCommand {
     },
     /// Check the whole log's chain, from the first entry to the checkpoint.
     Verify,
+    /// Unusual use: brands asking far more than usual, for fields they were not granted, or for a
+    /// new purpose; and a chain that does not verify. Newest first.
+    Alerts {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -118,6 +127,7 @@ fn start_of(day: Date) -> Result<Timestamp> {
 pub fn log(vault: &Vault, cmd: LogCommand) -> Result<()> {
     match cmd {
         LogCommand::Verify => verify(vault),
+        LogCommand::Alerts { limit, json } => alerts(vault, limit, json),
         LogCommand::List { brand, field, purpose, outcome, since, until, search, before, limit, json } => {
             let filter = LogFilter {
                 brand: brand.map(|b| brand_id(vault, &b)).transpose()?,
@@ -129,6 +139,17 @@ pub fn log(vault: &Vault, cmd: LogCommand) -> Result<()> {
                 text: search,
             };
             let page = vault.query_log(&filter, before, limit)?;
+            let broken = vault.alerts(1000)?.into_iter().find(|a| a.kind == AlertKind::ChainBroken);
+            if let Some(broken) = broken {
+                eprintln!("butler: warning: {}", broken.message);
+            }
+            if !page.unreadable.is_empty() {
+                let named: Vec<String> = page.unreadable.iter().map(|s| receipt(*s)).collect();
+                eprintln!(
+                    "butler: warning: {} could not be read (missing or altered); `butler log verify` says where the log breaks",
+                    named.join(", ")
+                );
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&page)?);
                 return Ok(());
@@ -191,6 +212,23 @@ pub fn log(vault: &Vault, cmd: LogCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn alerts(vault: &Vault, limit: usize, json: bool) -> Result<()> {
+    vault.scan_for_alerts()?;
+    let alerts = vault.alerts(limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&alerts)?);
+        return Ok(());
+    }
+    if alerts.is_empty() {
+        println!("Nothing unusual.");
+    }
+    for a in alerts {
+        let entry = a.seq.map(|s| format!(" ({})", receipt(s))).unwrap_or_default();
+        println!("{}  {}{entry}", a.at.strftime("%Y-%m-%d %H:%M"), a.message);
+    }
+    Ok(())
 }
 
 fn verify(vault: &Vault) -> Result<()> {

@@ -13,11 +13,13 @@
 //!   flow, grants and tokens.
 //! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
 //!   offers and signals, and the access log written before any response.
+//! - [`alerts`]: unusual use of the data and a broken log chain, flagged for the owner.
 //! - [`review`]: the owner's queries over the access log, its counts, and what a brand knows.
 //! - [`signing`]: the vault's Ed25519 key, JWS signatures and the public JWK.
 //! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
 
 pub mod access;
+pub mod alerts;
 pub mod answers;
 pub mod brands;
 pub mod cache;
