@@ -14,6 +14,7 @@
 //! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
 //!   offers and signals, and the access log written before any response.
 //! - [`alerts`]: unusual use of the data and a broken log chain, flagged for the owner.
+//! - [`log_export`]: the access log as JSON Lines or CSV, hash-chained and signed, and its check.
 //! - [`review`]: the owner's queries over the access log, its counts, and what a brand knows.
 //! - [`signing`]: the vault's Ed25519 key, JWS signatures and the public JWK.
 //! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
@@ -31,6 +32,7 @@ pub mod export;
 pub mod grants;
 pub mod interests;
 pub mod log;
+pub mod log_export;
 pub mod offers;
 pub mod prefs;
 pub mod profile;

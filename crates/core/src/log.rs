@@ -71,9 +71,9 @@ fn place(seq: i64) -> Place {
 
 /// Where the log ends: the number of entries and the last one's chain link.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Checkpoint {
-    count: u64,
-    head_seq: i64,
+pub(crate) struct Checkpoint {
+    pub(crate) count: u64,
+    pub(crate) head_seq: i64,
     head_link: Vec<u8>,
 }
 
@@ -81,6 +81,15 @@ impl Checkpoint {
     fn genesis() -> Self {
         Self { count: 0, head_seq: 0, head_link: vec![0; 32] }
     }
+}
+
+/// Where the log starts once entries were pruned: the last pruned entry's position and link (the
+/// first kept entry chains to it), and the signed pruning record (a JWS) saying so.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LogStart {
+    after_seq: i64,
+    after_link: Vec<u8>,
+    record: String,
 }
 
 /// Where and why the log's chain breaks.
@@ -140,7 +149,7 @@ impl Vault {
 
     /// The log's checkpoint, kept outside the log table and sealed: how many entries there
     /// are and the last one's link. An empty log starts from a zero link.
-    fn checkpoint(&self) -> Result<Checkpoint> {
+    pub(crate) fn checkpoint(&self) -> Result<Checkpoint> {
         let sealed: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT record FROM log_checkpoint WHERE id = 1")?
@@ -195,6 +204,19 @@ impl Vault {
             }));
         }
         Ok(Ok(count))
+    }
+
+    /// Where the log starts after pruning: the last pruned entry's position and the signed
+    /// pruning record; `None` if nothing was pruned.
+    pub(crate) fn log_start(&self) -> Result<Option<(i64, String)>> {
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT record FROM log_start WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        let Some(sealed) = sealed else { return Ok(None) };
+        let start: LogStart = self.json_open(&Place::new("log_start", "1", "record"), &sealed)?;
+        Ok(Some((start.after_seq, start.record)))
     }
 
     /// Opens the entry sealed at `seq`.
