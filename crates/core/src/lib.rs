@@ -14,6 +14,7 @@
 //! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
 //!   offers and signals, and the access log written before any response.
 //! - [`signing`]: the vault's Ed25519 key, JWS signatures and the public JWK.
+//! - [`receipts`]: signed consent receipts, one for every grant change, in its transaction.
 //! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
 
 pub mod access;
@@ -31,6 +32,7 @@ pub mod log;
 pub mod offers;
 pub mod prefs;
 pub mod profile;
+pub mod receipts;
 pub mod signing;
 pub mod taxonomy;
 pub mod vault;
