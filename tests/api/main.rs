@@ -4,6 +4,7 @@
 mod chain;
 mod exchange;
 mod onboarding;
+mod receipts;
 mod refusals;
 mod sdk;
 mod support;
