@@ -5,6 +5,7 @@ mod alerts;
 mod chain;
 mod exchange;
 mod onboarding;
+mod receipts;
 mod refusals;
 mod review;
 mod sdk;

@@ -5,6 +5,7 @@ mod crash;
 mod export;
 mod interests;
 mod profile;
+mod receipts;
 mod secrecy;
 mod support;
 mod tamper;

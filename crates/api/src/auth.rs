@@ -62,22 +62,25 @@ fn query_purpose(parts: &Parts) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The request's bearer token, or the challenge to answer without one (RFC 6750 §3.1).
+pub fn bearer_token(parts: &Parts) -> Result<String, ApiError> {
+    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // Auth schemes are case-insensitive (RFC 7235 §2.1).
+    let token = header
+        .filter(|h| h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer "))
+        .map(|h| h[7..].trim().to_owned());
+    token.ok_or_else(|| ApiError::Bearer {
+        status: axum::http::StatusCode::UNAUTHORIZED,
+        error: "",
+        description: "a bearer token is required".into(),
+    })
+}
+
 impl FromRequestParts<AppState> for BrandAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        // Auth schemes are case-insensitive (RFC 7235 §2.1).
-        let token = header
-            .filter(|h| h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer "))
-            .map(|h| h[7..].trim().to_owned());
-        let Some(token) = token else {
-            return Err(ApiError::Bearer {
-                status: axum::http::StatusCode::UNAUTHORIZED,
-                error: "",
-                description: "a bearer token is required".into(),
-            });
-        };
+        let token = bearer_token(parts)?;
         let now = state.now();
         let checked = state.read(move |v, cache| Ok(cache.authorize(v, &token, now)?)).await?;
         match checked {

@@ -13,6 +13,7 @@ mod auth;
 mod data;
 mod error;
 mod oauth;
+mod receipts;
 mod schema;
 
 use std::collections::HashMap;
@@ -209,6 +210,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(oauth::routes())
         .merge(data::routes())
+        .merge(receipts::routes())
         .fallback(|| async { error::problem(StatusCode::NOT_FOUND, "Not found", "No such endpoint.") })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

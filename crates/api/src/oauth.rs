@@ -99,6 +99,7 @@ pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Json
         "registration_endpoint": format!("{issuer}/oauth/register"),
         "introspection_endpoint": format!("{issuer}/oauth/introspect"),
         "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "grant_types_supported": [DEVICE_GRANT_TYPE],
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["none"],

@@ -3,7 +3,7 @@
 //! actually sent.
 
 use butler_protocol::Problem;
-use butler_protocol::WithheldReason;
+use butler_protocol::{ConsentReceipt, WithheldReason};
 use serde_json::Value;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi};
@@ -70,13 +70,16 @@ impl Modify for BearerScheme {
         crate::data::answers,
         crate::data::offers,
         crate::data::signals,
+        crate::receipts::list,
+        crate::receipts::jwks,
         openapi_json,
     ),
-    components(schemas(WithheldReason)),
+    components(schemas(WithheldReason, ConsentReceipt)),
     modifiers(&BearerScheme),
     tags(
         (name = "oauth", description = "Onboarding by the standards"),
         (name = "data", description = "Answers within the grant, logged first"),
+        (name = "receipts", description = "Signed consent receipts of the brand's grants, and the key that verifies them"),
     )
 )]
 pub struct ApiDoc;

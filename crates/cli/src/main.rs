@@ -3,6 +3,7 @@
 
 mod access;
 mod log;
+mod receipts;
 mod secret;
 
 use std::io::{IsTerminal, Write};
@@ -87,6 +88,9 @@ enum Command {
     /// Suggestions from brands' signals: accept, reject or keep as a one-off.
     #[command(subcommand)]
     Suggestions(access::SuggestionCommand),
+    /// Signed consent receipts of grant changes: list, show, the public key, and verify.
+    #[command(subcommand)]
+    Receipts(receipts::ReceiptCommand),
 }
 
 #[derive(Args, Debug)]
@@ -244,6 +248,9 @@ fn today() -> Date {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Command::Receipts(receipts::ReceiptCommand::Verify { file, key }) = &cli.command {
+        return receipts::verify(file, key);
+    }
     let path = vault_path(cli.data_dir.as_deref())?;
     match cli.command {
         Command::Init(kdf) => init(&path, &kdf),
@@ -288,6 +295,7 @@ fn run(cli: Cli) -> Result<()> {
                 Command::Log(cmd) => log::log(&vault, cmd),
                 Command::Inbox(cmd) => access::inbox(&vault, &cmd),
                 Command::Suggestions(cmd) => access::suggestions(&vault, &cmd),
+                Command::Receipts(cmd) => receipts::receipts(&vault, cmd),
                 Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),
             }
         }

@@ -54,6 +54,8 @@ pub enum Error {
     NoSuchGrant(String),
     #[error("the grant {0} is revoked; revocation is final")]
     GrantRevoked(String),
+    #[error("no consent receipt with id {0}; `butler receipts list` shows them")]
+    NoSuchReceipt(String),
     #[error("no suggestion with id {0}; `butler suggestions list` shows them")]
     NoSuchSuggestion(i64),
     #[error("suggestion {0} was already decided")]
@@ -87,7 +89,10 @@ impl Error {
             Error::UnknownClient => "invalid_client",
             Error::NotYourToken => "unauthorized_client",
             Error::Scope(_) => "invalid_scope",
-            Error::NoSuchRequest(_) | Error::NoSuchGrant(_) | Error::NoSuchSuggestion(_) => "not_found",
+            Error::NoSuchRequest(_)
+            | Error::NoSuchGrant(_)
+            | Error::NoSuchReceipt(_)
+            | Error::NoSuchSuggestion(_) => "not_found",
             Error::RequestDecided(_) | Error::GrantRevoked(_) | Error::SuggestionDecided(_) => "conflict",
             Error::RequestExpired(_) => "expired",
             Error::Io(_) => "io",

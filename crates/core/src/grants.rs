@@ -17,6 +17,7 @@ use crate::brands::Brand;
 use crate::catalog::Sensitivity;
 use crate::crypto::{self, Place, Slot};
 use crate::error::{Error, Result};
+use crate::receipts::ReceiptEvent;
 use crate::vault::Vault;
 
 /// How long a device code and its user code stay valid.
@@ -485,6 +486,7 @@ impl Vault {
             )));
         }
         self.save_grant(&grant)?;
+        self.record_receipt(&grant, ReceiptEvent::Granted, now)?;
         record.status = RequestStatus::Approved { grant_id: grant.id.clone() };
         self.save_request(id, &record)?;
         tx.commit()?;
@@ -535,15 +537,31 @@ impl Vault {
         ids.iter().map(|id| self.grant(id)).collect()
     }
 
-    /// Pauses, resumes or revokes a grant. Revocation is final.
+    /// Pauses, resumes or revokes a grant now. Revocation is final.
     pub fn set_grant_status(&self, id: &str, status: GrantStatus) -> Result<Grant> {
+        self.set_grant_status_at(id, status, Timestamp::now())
+    }
+
+    /// Pauses, resumes or revokes a grant at `now`, with its signed consent receipt in the same
+    /// transaction. Revocation is final; setting the status a grant already has changes nothing
+    /// and records nothing.
+    pub fn set_grant_status_at(&self, id: &str, status: GrantStatus, now: Timestamp) -> Result<Grant> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let mut grant = self.grant(id)?;
         if grant.status == GrantStatus::Revoked && status != GrantStatus::Revoked {
             return Err(Error::GrantRevoked(id.to_owned()));
         }
+        if grant.status == status {
+            return Ok(grant);
+        }
         grant.status = status;
         self.save_grant(&grant)?;
+        let event = match status {
+            GrantStatus::Active => ReceiptEvent::Resumed,
+            GrantStatus::Paused => ReceiptEvent::Paused,
+            GrantStatus::Revoked => ReceiptEvent::Revoked,
+        };
+        self.record_receipt(&grant, event, now)?;
         tx.commit()?;
         Ok(grant)
     }

@@ -17,6 +17,7 @@
 //! - [`log_export`]: the access log as JSON Lines or CSV, hash-chained and signed, and its check.
 //! - [`review`]: the owner's queries over the access log, its counts, and what a brand knows.
 //! - [`signing`]: the vault's Ed25519 key, JWS signatures and the public JWK.
+//! - [`receipts`]: signed consent receipts, one for every grant change, in its transaction.
 //! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
 
 pub mod access;
@@ -36,6 +37,7 @@ pub mod log_export;
 pub mod offers;
 pub mod prefs;
 pub mod profile;
+pub mod receipts;
 pub mod review;
 pub mod signing;
 pub mod taxonomy;

@@ -417,3 +417,166 @@ pub struct SignalResponse {
     /// Always `pending_owner_review`: the profile does not change until the owner decides.
     pub status: String,
 }
+
+// Consent receipts and the key that signs them.
+
+/// The grant change a consent receipt records.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptEvent {
+    /// The owner approved the brand's request: the grant begins.
+    Granted,
+    /// The owner paused the grant: nothing is answered until it is resumed.
+    Paused,
+    /// The owner resumed a paused grant.
+    Resumed,
+    /// The owner revoked the grant, for good.
+    Revoked,
+}
+
+impl ReceiptEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptEvent::Granted => "granted",
+            ReceiptEvent::Paused => "paused",
+            ReceiptEvent::Resumed => "resumed",
+            ReceiptEvent::Revoked => "revoked",
+        }
+    }
+}
+
+impl fmt::Display for ReceiptEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The brand, as the party that receives the data (Kantara `piiControllers`). Its name and home
+/// page are the brand's own claims at registration.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PiiController {
+    pub pii_controller: String,
+    /// The brand's registered `client_uri`, if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pii_controller_url: Option<String>,
+    pub on_behalf: bool,
+}
+
+/// One granted purpose, with the data it covers (Kantara `services[].purposes[]`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptPurpose {
+    /// Butler's purpose name, for example `recommend-products`.
+    pub purpose: String,
+    /// The purpose's W3C DPV term, for example `https://w3id.org/dpv#ProvideProductRecommendations`.
+    pub purpose_category: Vec<String>,
+    /// Always `EXPLICIT`: the owner approved the request in Butler.
+    pub consent_type: String,
+    /// The granted fields with their disclosure modes, as `field:mode` (`birth_date:coarse`).
+    pub pii_category: Vec<String>,
+    /// When the grant ends unless it is revoked first (RFC 3339).
+    pub termination: String,
+    /// Always false: a grant allows no disclosure to third parties.
+    pub third_party_disclosure: bool,
+}
+
+/// What the grant is for (Kantara `services`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptService {
+    pub service: String,
+    pub purposes: Vec<ReceiptPurpose>,
+}
+
+/// The signed content of a consent receipt: the members of the Kantara Consent Receipt v1.1
+/// where they fit, and Butler's own (`grantId` onwards). It travels as the payload of a compact
+/// JWS (RFC 7515, `alg: EdDSA`) that the key at `/.well-known/jwks.json` verifies.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentReceipt {
+    /// `KI-CR-v1.1.0`.
+    pub version: String,
+    /// When the owner consented: the grant's approval (seconds since the Unix epoch).
+    pub consent_timestamp: i64,
+    pub collection_method: String,
+    /// A UUID, also the receipt's `id` in `/v1/receipts`.
+    #[serde(rename = "consentReceiptID")]
+    pub consent_receipt_id: String,
+    /// The language of the receipt's text (BCP 47).
+    pub language: String,
+    /// A pseudonym of the owner for this brand: stable across the brand's receipts, different
+    /// for every brand, and never a name.
+    pub pii_principal_id: String,
+    pub pii_controllers: Vec<PiiController>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_url: Option<String>,
+    pub services: Vec<ReceiptService>,
+    /// Whether a special-category field (health, religion, politics) is granted (answers only).
+    pub sensitive: bool,
+    /// The special-category fields granted.
+    pub spi_cat: Vec<String>,
+    /// Butler's grant id (`butler_grant_id` in the token response).
+    pub grant_id: String,
+    /// The brand's OAuth client id.
+    pub client_id: String,
+    /// The grant change this receipt records.
+    pub event: ReceiptEvent,
+    /// When the change happened (seconds since the Unix epoch).
+    pub event_timestamp: i64,
+    /// For a revocation, when the grant was revoked (seconds since the Unix epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_timestamp: Option<i64>,
+}
+
+/// One signed consent receipt as the API lists it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptItem {
+    /// The receipt's id (its `consentReceiptID`).
+    pub id: String,
+    pub grant_id: String,
+    pub event: ReceiptEvent,
+    /// Seconds since the Unix epoch.
+    pub issued_at: i64,
+    /// The receipt: a compact JWS (`alg: EdDSA`) whose payload is a `ConsentReceipt`.
+    pub jws: String,
+}
+
+/// The calling brand's consent receipts, for all its grants, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReceiptsResponse {
+    pub receipts: Vec<ReceiptItem>,
+}
+
+/// A public key as a JSON Web Key (RFC 7517; Ed25519 keys per RFC 8037).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwk {
+    /// `OKP`.
+    pub kty: String,
+    /// `Ed25519`.
+    pub crv: String,
+    /// The public key, base64url.
+    pub x: String,
+    /// The RFC 7638 thumbprint of the key; the `kid` of every JWS it signs.
+    pub kid: String,
+    /// `sig`.
+    #[serde(rename = "use")]
+    pub use_: String,
+    /// `EdDSA`.
+    pub alg: String,
+}
+
+/// A JSON Web Key Set (RFC 7517 §5): the keys that verify Butler's signatures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}

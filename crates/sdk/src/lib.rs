@@ -10,16 +10,24 @@
 //! println!("Ask the owner to approve {}", ask.user_code);
 //! let token = butler.wait_for_token(&me.client_id, &ask).await?;
 //! let profile = butler.session(&token.access_token).read_profile("recommend-products", &["birth_date"]).await?;
+//! // The owner's consent, signed: check each receipt with Butler's public key.
+//! let keys = butler.jwks().await?;
+//! for item in butler.session(&token.access_token).receipts().await?.receipts {
+//!     let receipt = butler_sdk::verify_receipt(&item.jws, &keys).expect("signed by this Butler");
+//!     println!("{} {} until {}", receipt.event, receipt.grant_id, receipt.services[0].purposes[0].termination);
+//! }
 //! # Ok(()) }
 //! ```
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 pub use butler_protocol as protocol;
 use butler_protocol::{
-    AnswersRequest, AnswersResponse, Candidate, CatalogResponse, DeviceAuthorizationResponse,
-    IntrospectionResponse, OfferRequest, OfferResponse, ProfileResponse, RegisterResponse, SignalRequest,
-    SignalResponse, TokenResponse,
+    AnswersRequest, AnswersResponse, Candidate, CatalogResponse, ConsentReceipt, DeviceAuthorizationResponse,
+    IntrospectionResponse, Jwks, OfferRequest, OfferResponse, ProfileResponse, ReceiptsResponse,
+    RegisterResponse, SignalRequest, SignalResponse, TokenResponse,
 };
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use serde::de::DeserializeOwned;
@@ -129,6 +137,11 @@ impl Client {
         parse(self.http.get(self.url("/.well-known/oauth-authorization-server")).send().await?).await
     }
 
+    /// The public keys that verify Butler's consent receipts (a JWKS, RFC 7517).
+    pub async fn jwks(&self) -> Result<Jwks> {
+        parse(self.http.get(self.url("/.well-known/jwks.json")).send().await?).await
+    }
+
     /// The field catalog and purposes.
     pub async fn catalog(&self) -> Result<CatalogResponse> {
         parse(self.http.get(self.url("/v1/catalog")).send().await?).await
@@ -229,6 +242,13 @@ impl Session<'_> {
         self.post("/v1/signals", signal).await
     }
 
+    /// The brand's signed consent receipts, for all its grants, newest first. Works with a
+    /// revoked token too, so that the receipt of a revocation can be fetched.
+    pub async fn receipts(&self) -> Result<ReceiptsResponse> {
+        let req = self.client.http.get(self.client.url("/v1/receipts")).bearer_auth(&self.token);
+        parse(req.send().await?).await
+    }
+
     /// What the token grants (RFC 7662).
     pub async fn introspect(&self, client_id: &str) -> Result<IntrospectionResponse> {
         let form = [("token", self.token.as_str()), ("client_id", client_id)];
@@ -243,9 +263,69 @@ impl Session<'_> {
     }
 }
 
+/// Why a consent receipt does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the receipt does not verify: {0}")]
+pub struct VerifyError(pub &'static str);
+
+#[derive(serde::Deserialize)]
+struct JwsHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+/// Checks a consent receipt (a compact JWS, `alg: EdDSA`) against Butler's public keys and
+/// returns its content. The key is the one whose `kid` the receipt names; any change to the
+/// receipt, or a key from another Butler, fails.
+pub fn verify_receipt(jws: &str, keys: &Jwks) -> Result<ConsentReceipt, VerifyError> {
+    let not_compact = VerifyError("not a compact JWS (three base64url parts)");
+    let (signing_input, signature) = jws.trim().rsplit_once('.').ok_or(not_compact.clone())?;
+    let (header, payload) = signing_input.split_once('.').ok_or(not_compact.clone())?;
+    if payload.contains('.') {
+        return Err(not_compact);
+    }
+    let header: JwsHeader = B64
+        .decode(header)
+        .ok()
+        .and_then(|h| serde_json::from_slice(&h).ok())
+        .ok_or(VerifyError("the header does not decode"))?;
+    if header.alg != "EdDSA" {
+        return Err(VerifyError("the receipt is not signed with EdDSA"));
+    }
+    let key = keys
+        .keys
+        .iter()
+        .find(|k| header.kid.as_ref().is_none_or(|kid| *kid == k.kid))
+        .ok_or(VerifyError("no key in the set has the receipt's key id"))?;
+    if key.kty != "OKP" || key.crv != "Ed25519" {
+        return Err(VerifyError("the key is not an Ed25519 key"));
+    }
+    let public = B64.decode(&key.x).map_err(|_| VerifyError("the key's `x` is not base64url"))?;
+    let signature = B64.decode(signature).map_err(|_| VerifyError("the signature is not base64url"))?;
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &public)
+        .verify(signing_input.as_bytes(), &signature)
+        .map_err(|_| VerifyError("the signature does not match: the receipt or the key differs"))?;
+    let payload = B64.decode(payload).map_err(|_| VerifyError("the payload is not base64url"))?;
+    serde_json::from_slice(&payload).map_err(|_| VerifyError("the payload is not a consent receipt"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn malformed_receipts_say_why() {
+        let keys = Jwks { keys: vec![] };
+        let err = |jws: &str| verify_receipt(jws, &keys).unwrap_err().0;
+        assert!(err("a.b").contains("three base64url parts"));
+        assert!(err("a.b.c.d").contains("three base64url parts"));
+        assert!(err("!!.e30.c2ln").contains("header does not decode"));
+        let hs256 = B64.encode(br#"{"alg":"HS256","kid":"k"}"#);
+        assert!(err(&format!("{hs256}.e30.c2ln")).contains("not signed with EdDSA"));
+        let eddsa = B64.encode(br#"{"alg":"EdDSA","kid":"k"}"#);
+        assert!(err(&format!("{eddsa}.e30.c2ln")).contains("no key in the set"));
+    }
 
     #[test]
     fn bearer_challenges_are_read() {
