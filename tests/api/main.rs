@@ -4,6 +4,7 @@
 mod alerts;
 mod chain;
 mod exchange;
+mod export;
 mod onboarding;
 mod receipts;
 mod refusals;

@@ -1,11 +1,14 @@
 //! `butler log`: reading the access log (filtered, a page at a time), per-day counts, what a
 //! brand knows, and checking the chain.
 
-use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
 use butler_core::Vault;
 use butler_core::access::mode_name;
 use butler_core::alerts::AlertKind;
 use butler_core::log::{AccessEntry, Outcome, receipt};
+use butler_core::log_export::ExportFormat;
 use butler_core::review::LogFilter;
 use clap::{Subcommand, ValueEnum};
 use jiff::Timestamp;
@@ -65,6 +68,30 @@ pub enum LogCommand {
     },
     /// Check the whole log's chain, from the first entry to the checkpoint.
     Verify,
+    /// Write the whole log to a file (JSON Lines or CSV), hash-chained and ending with a
+    /// checkpoint signed by the vault's key.
+    Export {
+        /// Where to write it (created, never overwritten).
+        #[arg(long, short)]
+        output: PathBuf,
+        #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+        format: FormatArg,
+    },
+    /// Check an exported log on its own: no vault or passphrase needed.
+    VerifyExport {
+        file: PathBuf,
+        /// The vault's published key (a JWKS or JWK file, from `butler receipts key`); without
+        /// it, the key the file carries is used and its id printed to compare.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// How long entries are kept: show it, set a number of days, or `forever`.
+    Retention {
+        /// Days, or `forever`.
+        keep: Option<String>,
+    },
+    /// Remove the entries past the retention period now (`butler serve` does it hourly).
+    Prune,
     /// Unusual use: brands asking far more than usual, for fields they were not granted, or for a
     /// new purpose; and a chain that does not verify. Newest first.
     Alerts {
@@ -73,6 +100,12 @@ pub enum LogCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -127,6 +160,10 @@ fn start_of(day: Date) -> Result<Timestamp> {
 pub fn log(vault: &Vault, cmd: LogCommand) -> Result<()> {
     match cmd {
         LogCommand::Verify => verify(vault),
+        LogCommand::Export { output, format } => export(vault, &output, format),
+        LogCommand::VerifyExport { file, key } => verify_export(&file, key.as_deref()),
+        LogCommand::Retention { keep } => retention(vault, keep.as_deref()),
+        LogCommand::Prune => prune(vault),
         LogCommand::Alerts { limit, json } => alerts(vault, limit, json),
         LogCommand::List { brand, field, purpose, outcome, since, until, search, before, limit, json } => {
             let filter = LogFilter {
@@ -227,6 +264,100 @@ fn alerts(vault: &Vault, limit: usize, json: bool) -> Result<()> {
     for a in alerts {
         let entry = a.seq.map(|s| format!(" ({})", receipt(s))).unwrap_or_default();
         println!("{}  {}{entry}", a.at.strftime("%Y-%m-%d %H:%M"), a.message);
+    }
+    Ok(())
+}
+
+fn export(vault: &Vault, output: &Path, format: FormatArg) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(output)
+        .with_context(|| format!("cannot create {} (it is never overwritten)", output.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let format = match format {
+        FormatArg::Jsonl => ExportFormat::Jsonl,
+        FormatArg::Csv => ExportFormat::Csv,
+    };
+    let done = vault.export_log(&mut out, format, Timestamp::now(), |n| eprintln!("… {n} entries written"));
+    let checkpoint =
+        match done.and_then(|c| out.into_inner().map_err(|e| e.into_error().into()).map(|f| (c, f))) {
+            Ok((checkpoint, file)) => {
+                file.sync_all()?;
+                checkpoint
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(output);
+                return Err(e.into());
+            }
+        };
+    println!(
+        "Wrote {} entries to {}; the vault's chain {}. Check it with `butler log verify-export {}`.",
+        checkpoint.count,
+        output.display(),
+        if checkpoint.vault_chain == "verified" { "verifies".to_owned() } else { checkpoint.vault_chain },
+        output.display()
+    );
+    Ok(())
+}
+
+/// Checks an exported log without the vault.
+pub fn verify_export(file: &Path, key: Option<&Path>) -> Result<()> {
+    // A vault has one signing key: the file's first.
+    let key = key.map(crate::receipts::read_keys).transpose()?.and_then(|keys| keys.into_iter().next());
+    let reader = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let checked = butler_core::log_export::verify_export(&mut std::io::BufReader::new(reader), key.as_ref())
+        .map_err(|e| anyhow::anyhow!("{} does not verify: {e}", file.display()))?;
+    let c = &checked.checkpoint;
+    println!(
+        "{} verifies: {} entries{}, exported {}, signed by key {}{}.",
+        file.display(),
+        c.count,
+        c.first_seq
+            .zip(c.head_seq)
+            .map(|(a, b)| format!(" ({} to {})", receipt(a), receipt(b)))
+            .unwrap_or_default(),
+        c.exported_at.strftime("%Y-%m-%d %H:%M"),
+        checked.key.kid,
+        if key.is_some() { " (the key given)" } else { " (compare it with `butler receipts key`)" }
+    );
+    if c.vault_chain != "verified" {
+        println!("When exported, the vault's own chain {}.", c.vault_chain);
+    }
+    Ok(())
+}
+
+fn prune(vault: &Vault) -> Result<()> {
+    match vault.prune_log(Timestamp::now())? {
+        Some(r) => println!(
+            "Removed {} entries older than {} (up to {}); the log now starts after it, with a signed record.",
+            r.pruned_entries,
+            r.older_than.strftime("%Y-%m-%d %H:%M"),
+            receipt(r.pruned_through_seq)
+        ),
+        None => println!("Nothing to remove."),
+    }
+    Ok(())
+}
+
+fn retention(vault: &Vault, keep: Option<&str>) -> Result<()> {
+    if let Some(keep) = keep {
+        let days = match keep {
+            "forever" => None,
+            n => Some(
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|d| *d > 0)
+                    .with_context(|| format!("`{n}` is not a number of days (at least 1) or `forever`"))?,
+            ),
+        };
+        vault.set_log_retention_days(days)?;
+    }
+    match vault.log_retention_days()? {
+        Some(d) => println!(
+            "Access-log entries are kept {d} days; older ones are removed hourly while Butler serves, or with `butler log prune`."
+        ),
+        None => println!("Access-log entries are kept forever."),
     }
     Ok(())
 }

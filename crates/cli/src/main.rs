@@ -251,6 +251,9 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Receipts(receipts::ReceiptCommand::Verify { file, key }) = &cli.command {
         return receipts::verify(file, key);
     }
+    if let Command::Log(log::LogCommand::VerifyExport { file, key }) = &cli.command {
+        return log::verify_export(file, key.as_deref());
+    }
     let path = vault_path(cli.data_dir.as_deref())?;
     match cli.command {
         Command::Init(kdf) => init(&path, &kdf),

@@ -126,7 +126,7 @@ fn read_jws(file: &Path) -> Result<String> {
 }
 
 /// The keys in a key file: a JWKS (`{"keys": [...]}`) or a single JWK.
-fn read_keys(file: &Path) -> Result<Vec<PublicJwk>> {
+pub fn read_keys(file: &Path) -> Result<Vec<PublicJwk>> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let json: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not JSON (expected a JWKS or a JWK)", file.display()))?;

@@ -263,8 +263,12 @@ impl Vault {
     }
 }
 
-/// A thread that checks the log's chain once, then scans for unusual use every so often, on its
-/// own connection, and tells `on_alert` of each new flag. It stops when dropped.
+/// How often the watcher prunes entries past the retention period.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_hours(1);
+
+/// A thread that checks the log's chain once, then scans for unusual use every so often (and
+/// prunes entries past the owner's retention period hourly), on its own connection, and tells
+/// `on_alert` of each new flag. It stops when dropped.
 #[derive(Debug)]
 pub struct Watcher {
     _stop: std::sync::mpsc::Sender<()>,
@@ -299,9 +303,16 @@ impl Watcher {
                         key: String::new(),
                     }),
                 }
+                let mut pruned_at: Option<std::time::Instant> = None;
                 loop {
                     if let Ok(raised) = vault.scan_for_alerts() {
                         raised.iter().for_each(&on_alert);
+                    }
+                    // Entries past the owner's retention period go once an hour. A chain that
+                    // does not verify is never pruned; it was flagged above.
+                    if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                        pruned_at = Some(std::time::Instant::now());
+                        let _ = vault.prune_log(Timestamp::now());
                     }
                     if !matches!(stopped.recv_timeout(every), Err(std::sync::mpsc::RecvTimeoutError::Timeout))
                     {

@@ -36,6 +36,8 @@ pub enum Error {
     ProfileNotEmpty,
     #[error("export file: {0}")]
     Export(String),
+    #[error("access log: {0}")]
+    Log(String),
     #[error("invalid client metadata: {0}")]
     Registration(String),
     #[error("unknown client: register first")]
@@ -85,6 +87,7 @@ impl Error {
             Error::NoSuchInterest(_) => "not_found",
             Error::ProfileNotEmpty => "profile_not_empty",
             Error::Export(_) => "export_file",
+            Error::Log(_) => "access_log",
             Error::Registration(_) => "invalid_client_metadata",
             Error::UnknownClient => "invalid_client",
             Error::NotYourToken => "unauthorized_client",

@@ -83,6 +83,26 @@ impl Checkpoint {
     }
 }
 
+/// The JWS type of a pruning record.
+const PRUNING_TYPE: &str = "butler-log-pruning+jws";
+
+/// The setting that holds the retention period.
+const RETENTION_SETTING: &str = "log.retention_days";
+
+/// What a pruning removed, signed with the vault's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PruningRecord {
+    /// Entries up to this one (included) were removed; the log starts after it.
+    pub pruned_through_seq: i64,
+    pub pruned_entries: u64,
+    /// Where the log started before this pruning (0: at its beginning).
+    pub previous_start_seq: i64,
+    /// Entries older than this were due.
+    pub older_than: Timestamp,
+    pub retention_days: u32,
+    pub pruned_at: Timestamp,
+}
+
 /// Where the log starts once entries were pruned: the last pruned entry's position and link (the
 /// first kept entry chains to it), and the signed pruning record (a JWS) saying so.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,10 +196,24 @@ impl Vault {
         let _snapshot =
             rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Deferred)?;
         let checkpoint = self.checkpoint()?;
+        let start = self.stored_log_start()?;
+        if let Some(start) = &start {
+            // The start is sealed, so only Butler wrote it; its record must also be the signed one.
+            let signed = crate::signing::verify_jws(&start.record, &self.public_jwk()?)
+                .ok()
+                .and_then(|p| serde_json::from_slice::<PruningRecord>(&p).ok());
+            if signed.is_none_or(|r| r.pruned_through_seq != start.after_seq) {
+                return Ok(Err(ChainBreak {
+                    seq: start.after_seq + 1,
+                    reason: "the pruning record does not verify",
+                }));
+            }
+        }
         let mut stmt = self.conn.prepare("SELECT seq, record, link FROM access_log ORDER BY seq")?;
         let mut rows = stmt.query([])?;
-        let mut previous = Checkpoint::genesis().head_link;
-        let mut expected_seq: Option<i64> = None;
+        let mut previous =
+            start.as_ref().map_or_else(|| Checkpoint::genesis().head_link, |s| s.after_link.clone());
+        let mut expected_seq: Option<i64> = start.as_ref().map(|s| s.after_seq + 1);
         let mut count = 0u64;
         while let Some(row) = rows.next()? {
             let (seq, sealed, link): (i64, Vec<u8>, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
@@ -209,14 +243,92 @@ impl Vault {
     /// Where the log starts after pruning: the last pruned entry's position and the signed
     /// pruning record; `None` if nothing was pruned.
     pub(crate) fn log_start(&self) -> Result<Option<(i64, String)>> {
+        Ok(self.stored_log_start()?.map(|s| (s.after_seq, s.record)))
+    }
+
+    fn stored_log_start(&self) -> Result<Option<LogStart>> {
         let sealed: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT record FROM log_start WHERE id = 1")?
             .query_row([], |r| r.get(0))
             .optional()?;
-        let Some(sealed) = sealed else { return Ok(None) };
-        let start: LogStart = self.json_open(&Place::new("log_start", "1", "record"), &sealed)?;
-        Ok(Some((start.after_seq, start.record)))
+        sealed.map(|sealed| self.json_open(&Place::new("log_start", "1", "record"), &sealed)).transpose()
+    }
+
+    /// How many days entries are kept; `None` keeps them all (the default).
+    pub fn log_retention_days(&self) -> Result<Option<u32>> {
+        self.setting(RETENTION_SETTING)
+    }
+
+    /// Sets how many days entries are kept (at least one), or keeps them all with `None`.
+    pub fn set_log_retention_days(&self, days: Option<u32>) -> Result<()> {
+        if days == Some(0) {
+            return Err(Error::Log("keep entries at least one day".into()));
+        }
+        self.set_setting(RETENTION_SETTING, &days)
+    }
+
+    /// Removes the entries older than the retention period, in one transaction: the oldest
+    /// entries up to the first one still within it. A signed pruning record marks where the log
+    /// now starts, so the chain still verifies from there. Nothing is pruned while the chain
+    /// does not verify (pruning would erase the evidence). Returns the record, if any was made.
+    pub fn prune_log(&self, now: Timestamp) -> Result<Option<PruningRecord>> {
+        let Some(days) = self.log_retention_days()? else { return Ok(None) };
+        if let Err(broken) = self.verify_log(|_| {})? {
+            return Err(Error::Log(format!(
+                "the log is not pruned while its chain breaks (at {}: {})",
+                receipt(broken.seq),
+                broken.reason
+            )));
+        }
+        self.catch_up_log_index()?;
+        // Made before the transaction if this is the key's first use.
+        self.public_jwk()?;
+        let cutoff = now - jiff::SignedDuration::from_hours(24 * i64::from(days));
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        let mut checkpoint = self.checkpoint()?;
+        let first_kept: Option<i64> =
+            tx.query_row("SELECT min(seq) FROM access_index WHERE at >= ?1", [cutoff.as_second()], |r| {
+                r.get(0)
+            })?;
+        let through = first_kept.map_or(checkpoint.head_seq, |s| s - 1);
+        let previous = self.stored_log_start()?;
+        if through <= previous.as_ref().map_or(0, |s| s.after_seq) {
+            return Ok(None);
+        }
+        let (pruned, after_link): (i64, Option<Vec<u8>>) = tx.query_row(
+            "SELECT count(*), (SELECT link FROM access_log WHERE seq = ?1) FROM access_log WHERE seq <= ?1",
+            [through],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let after_link =
+            after_link.ok_or_else(|| Error::Damaged(format!("the log has no entry {through}")))?;
+        let record = PruningRecord {
+            pruned_through_seq: through,
+            pruned_entries: pruned.unsigned_abs(),
+            previous_start_seq: previous.as_ref().map_or(0, |s| s.after_seq),
+            older_than: cutoff,
+            retention_days: days,
+            pruned_at: now,
+        };
+        let jws = self.sign_jws(PRUNING_TYPE, &serde_json::to_vec(&record).expect("records serialize"))?;
+        for sql in [
+            "DELETE FROM access_log WHERE seq <= ?1",
+            "DELETE FROM access_index WHERE seq <= ?1",
+            "DELETE FROM access_field WHERE seq <= ?1",
+        ] {
+            tx.execute(sql, [through])?;
+        }
+        tx.execute("DELETE FROM log_daily WHERE day < ?1", [cutoff.as_second().div_euclid(86_400)])?;
+        let start = LogStart { after_seq: through, after_link, record: jws };
+        tx.execute(
+            "INSERT INTO log_start (id, record) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+            [self.json_seal(&Place::new("log_start", "1", "record"), &start)?],
+        )?;
+        checkpoint.count -= record.pruned_entries;
+        self.save_checkpoint(&checkpoint)?;
+        tx.commit()?;
+        Ok(Some(record))
     }
 
     /// Opens the entry sealed at `seq`.
@@ -417,6 +529,55 @@ mod tests {
             .unwrap();
         assert!(pages < 2000, "the WAL holds {pages} pages");
         assert_eq!(vault.verify_log(|_| {}).unwrap(), Ok(4000));
+    }
+
+    #[test]
+    fn pruning_keeps_the_chain_verifiable_from_a_signed_start() {
+        let (_dir, vault) = crate::testing::vault();
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let entries: Vec<AccessEntry> = (0..40)
+            .map(|n| AccessEntry {
+                at: now - jiff::SignedDuration::from_hours(6 * (40 - n)),
+                ..entry(n as usize)
+            })
+            .collect();
+        vault.append_batch(entries).unwrap();
+        assert_eq!(vault.prune_log(now).unwrap(), None, "nothing is pruned without a retention period");
+        assert!(vault.set_log_retention_days(Some(0)).is_err());
+        vault.set_log_retention_days(Some(5)).unwrap();
+        assert_eq!(vault.log_retention_days().unwrap(), Some(5));
+        let record = vault.prune_log(now).unwrap().expect("old entries pruned");
+        assert_eq!(record.pruned_through_seq, 20, "entries 1 to 20 are more than 5 days old");
+        assert_eq!(record.pruned_entries, 20);
+        assert_eq!(vault.access_log(100).unwrap().len(), 20);
+        assert_eq!(vault.verify_log(|_| {}).unwrap(), Ok(20), "the chain verifies from the new start");
+        assert_eq!(vault.prune_log(now).unwrap(), None, "nothing more is due");
+
+        let (_, jws) = vault.log_start().unwrap().unwrap();
+        let signed: PruningRecord =
+            serde_json::from_slice(&crate::signing::verify_jws(&jws, &vault.public_jwk().unwrap()).unwrap())
+                .unwrap();
+        assert_eq!(signed, record, "the record is signed with the vault's key");
+
+        let mut out = Vec::new();
+        vault.export_log(&mut out, crate::log_export::ExportFormat::Jsonl, now, |_| {}).unwrap();
+        let checked = crate::log_export::verify_export(&mut out.as_slice(), None).unwrap();
+        assert_eq!((checked.checkpoint.count, checked.checkpoint.first_seq), (20, Some(21)));
+        assert!(String::from_utf8(out).unwrap().contains(&jws), "the export carries the pruning record");
+
+        // Later pruning goes on from the new start; removing more by hand is still caught.
+        let later = now + jiff::SignedDuration::from_hours(24 * 2);
+        let second = vault.prune_log(later).unwrap().unwrap();
+        assert_eq!(second.previous_start_seq, 20);
+        assert_eq!(vault.verify_log(|_| {}).unwrap(), Ok(40 - second.pruned_through_seq as u64));
+        let first_kept = second.pruned_through_seq + 1;
+        vault.conn.execute("DELETE FROM access_log WHERE seq = ?1", [first_kept]).unwrap();
+        let broken = vault.verify_log(|_| {}).unwrap().unwrap_err();
+        assert_eq!(broken.seq, first_kept + 1);
+        assert!(
+            vault.prune_log(later + jiff::SignedDuration::from_hours(48)).is_err(),
+            "no pruning over a broken chain"
+        );
     }
 
     #[test]

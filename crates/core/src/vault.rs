@@ -493,6 +493,28 @@ impl Vault {
         Ok(Self { conn, keys, data_key, vault_id: header.vault_id, kdf, path: path.to_path_buf() })
     }
 
+    /// A setting stored sealed under a blind index of its name; `None` if never set.
+    pub(crate) fn setting<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>> {
+        let slot = self.keys.slot("setting", name);
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT value FROM setting WHERE slot = ?1")?
+            .query_row([slot.as_slice()], |r| r.get(0))
+            .optional()?;
+        let place = Place::new("setting", hex::encode(slot), "value");
+        Ok(sealed.map(|s| self.json_open::<Option<T>>(&place, &s)).transpose()?.flatten())
+    }
+
+    pub(crate) fn set_setting<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<()> {
+        let slot = self.keys.slot("setting", name);
+        let place = Place::new("setting", hex::encode(slot), "value");
+        self.conn.execute(
+            "INSERT INTO setting (slot, value) VALUES (?1, ?2) ON CONFLICT (slot) DO UPDATE SET value = excluded.value",
+            rusqlite::params![slot.as_slice(), self.json_seal(&place, value)?],
+        )?;
+        Ok(())
+    }
+
     /// The state version: it moves with every committed change to the profile, brands, grants or
     /// tokens, whichever process made it.
     pub fn state_version(&self) -> Result<i64> {
