@@ -119,14 +119,14 @@ impl Vault {
         let recent: HashSet<String> = self.alerts(10_000)?.into_iter().map(|a| a.key).collect();
         let mut raised = Vec::new();
         let mut keys = recent;
+        // Each brand's last entry in the scan: its rate is judged once, at the end.
+        let mut busiest: HashMap<i64, (i64, i64)> = HashMap::new();
         loop {
             self.catch_up_log_index()?;
-            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-            let cursor: i64 = tx
-                .query_row("SELECT seq FROM alert_scan WHERE id = 1", [], |r| r.get(0))
-                .optional()?
-                .unwrap_or(0);
-            let rows: Vec<(i64, i64, i64, Option<i64>, i64)> = tx
+            // Everything is read first; the vault is written to only to keep what was found.
+            let cursor = self.scan_cursor()?;
+            let index = self.index()?;
+            let rows: Vec<(i64, i64, i64, Option<i64>, i64)> = index
                 .prepare_cached(
                     "SELECT seq, at, brand, purpose, outcome FROM access_index WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 )?
@@ -135,15 +135,14 @@ impl Vault {
             let Some(&(last, ..)) = rows.last() else { return Ok(raised) };
             let mut found = Vec::new();
             let mut purposes_seen = HashSet::new();
-            let mut busiest: HashMap<i64, (i64, i64)> = HashMap::new();
             let watched = [self.outcome_tag(Outcome::Narrowed), self.outcome_tag(Outcome::Refused)];
             for &(seq, at, brand, purpose, outcome) in &rows {
                 busiest.insert(brand, (seq, at));
                 if let Some(purpose) = purpose
                     && purposes_seen.insert((brand, purpose))
-                    && Self::is_new_purpose(&tx, brand, purpose, seq)?
+                    && Self::is_new_purpose(index, brand, purpose, seq)?
                 {
-                    let entry = self.entry_at(&tx, seq)?;
+                    let entry = self.entry_at(seq)?;
                     let named = entry.purpose.clone().unwrap_or_default();
                     found.push(Alert {
                         id: 0,
@@ -157,7 +156,7 @@ impl Vault {
                     });
                 }
                 if watched.contains(&outcome) {
-                    let entry = self.entry_at(&tx, seq)?;
+                    let entry = self.entry_at(seq)?;
                     let ungranted: Vec<&str> = entry
                         .withheld
                         .iter()
@@ -183,28 +182,19 @@ impl Vault {
                     }
                 }
             }
-            for (brand, (seq, at)) in busiest {
-                if let Some((hour, usual)) = Self::spike(&tx, brand, at)? {
-                    let entry = self.entry_at(&tx, seq)?;
-                    found.push(Alert {
-                        id: 0,
-                        at: entry.at,
-                        kind: AlertKind::RateSpike,
-                        client_id: Some(entry.client_id.clone()),
-                        brand: Some(entry.brand.clone()),
-                        message: format!(
-                            "{} made {hour} requests in an hour; it usually makes about {usual} an hour.",
-                            entry.brand
-                        ),
-                        seq: Some(seq),
-                        key: format!("spike:{}:{}", entry.client_id, at.div_euclid(HOUR)),
-                    });
-                }
+            if rows.len() < CHUNK as usize {
+                found.extend(self.spikes(index, &busiest)?);
             }
+            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            if self.scan_cursor()? != cursor {
+                // Another scan (the server's, the owner's command) went over these meanwhile.
+                continue;
+            }
+            let mut stored = Vec::new();
             for mut alert in found {
                 if keys.insert(alert.key.clone()) {
                     alert.id = self.store_alert(&tx, &alert)?;
-                    raised.push(alert);
+                    stored.push(alert);
                 }
             }
             tx.execute(
@@ -212,11 +202,46 @@ impl Vault {
                 [last],
             )?;
             tx.commit()?;
+            raised.extend(stored);
         }
     }
 
-    fn entry_at(&self, tx: &rusqlite::Connection, seq: i64) -> Result<crate::log::AccessEntry> {
-        let sealed: Vec<u8> = tx
+    /// Rate spikes of the brands seen in a scan, judged at each one's last entry.
+    fn spikes(&self, index: &rusqlite::Connection, busiest: &HashMap<i64, (i64, i64)>) -> Result<Vec<Alert>> {
+        let mut found = Vec::new();
+        for (&brand, &(seq, at)) in busiest {
+            if let Some((hour, usual)) = Self::spike(index, brand, at)? {
+                let entry = self.entry_at(seq)?;
+                found.push(Alert {
+                    id: 0,
+                    at: entry.at,
+                    kind: AlertKind::RateSpike,
+                    client_id: Some(entry.client_id.clone()),
+                    brand: Some(entry.brand.clone()),
+                    message: format!(
+                        "{} made {hour} requests in an hour; it usually makes about {usual} an hour.",
+                        entry.brand
+                    ),
+                    seq: Some(seq),
+                    key: format!("spike:{}:{}", entry.client_id, at.div_euclid(HOUR)),
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    fn scan_cursor(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT seq FROM alert_scan WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    fn entry_at(&self, seq: i64) -> Result<crate::log::AccessEntry> {
+        let sealed: Vec<u8> = self
+            .conn
             .prepare_cached("SELECT record FROM access_log WHERE seq = ?1")?
             .query_row([seq], |r| r.get(0))?;
         self.open_entry(seq, &sealed)

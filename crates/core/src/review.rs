@@ -130,9 +130,19 @@ type KnowledgeKey = (i64, i64, i64, i64);
 
 impl Vault {
     /// A blind tag for the log's index: the first 64 bits of the blind-index HMAC.
-    fn tag(&self, domain: &str, name: &str) -> i64 {
+    fn tag(&self, domain: &'static str, name: &str) -> i64 {
+        // Names repeat (a few brands, grants, purposes and fields): each is hashed once.
+        let mut known = self.tags.borrow_mut();
+        if let Some(tag) = known.get(&(domain, name.to_owned())) {
+            return *tag;
+        }
         let slot = self.keys.slot(domain, name);
-        i64::from_be_bytes(slot[..8].try_into().expect("8 of 32 bytes"))
+        let tag = i64::from_be_bytes(slot[..8].try_into().expect("8 of 32 bytes"));
+        if known.len() >= 4096 {
+            known.clear();
+        }
+        known.insert((domain, name.to_owned()), tag);
+        tag
     }
 
     fn brand_tag(&self, client_id: &str) -> i64 {
@@ -200,19 +210,34 @@ impl Vault {
         Ok(())
     }
 
-    /// Indexes entries the index does not hold yet (entries written before the index existed),
-    /// `CATCH_UP_CHUNK` per transaction. Returns how many were indexed.
+    /// Indexes entries the log's index does not hold yet: entries committed since (the log
+    /// writer's indexer normally keeps up), entries written before the index existed, or all of
+    /// them if the index was lost or belongs to a restored older vault. `CATCH_UP_CHUNK` per
+    /// transaction. Returns how many were indexed.
     pub fn catch_up_log_index(&self) -> Result<u64> {
         const CATCH_UP_CHUNK: i64 = 10_000;
+        let index = self.index()?;
+        let head = self.checkpoint()?.head_seq;
+        let start = self.log_start()?.map_or(0, |s| s.0);
+        let (lowest, indexed): (Option<i64>, i64) =
+            index.query_row("SELECT min(seq), coalesce(max(seq), 0) FROM access_index", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if indexed > head {
+            // Ahead of the log: the vault was put back to an older copy. Start over.
+            crate::vault::clear_index(index)?;
+        } else if lowest.is_some_and(|l| l <= start) {
+            // Entries pruned since they were indexed (the pruning's last step did not happen).
+            self.unindex_through(start)?;
+        }
         let mut done = 0;
         loop {
-            let tx =
-                rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
-            let indexed: i64 =
-                tx.query_row("SELECT coalesce(max(seq), 0) FROM access_index", [], |r| r.get(0))?;
-            let pending: Vec<(i64, Vec<u8>)> = tx
+            let from: i64 =
+                index.query_row("SELECT coalesce(max(seq), 0) FROM access_index", [], |r| r.get(0))?;
+            let pending: Vec<(i64, Vec<u8>)> = self
+                .conn
                 .prepare_cached("SELECT seq, record FROM access_log WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
-                .query_map([indexed, CATCH_UP_CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map([from, CATCH_UP_CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             if pending.is_empty() {
                 return Ok(done);
@@ -221,10 +246,38 @@ impl Vault {
                 .iter()
                 .map(|(seq, sealed)| Ok((*seq, IndexFacts::of(&self.open_entry(*seq, sealed)?))))
                 .collect::<Result<Vec<_>>>()?;
-            self.index_entries(&tx, &facts)?;
-            tx.commit()?;
-            done += facts.len() as u64;
+            done += self.index_facts(facts)?;
         }
+    }
+
+    /// Adds entries to the log's index in one transaction, skipping those it already holds.
+    /// Entries must follow the index without a gap; if they do not, the gap is filled from the
+    /// log first. Returns how many were added.
+    pub(crate) fn index_facts(&self, facts: Vec<(i64, IndexFacts)>) -> Result<u64> {
+        let index = self.index()?;
+        let tx = rusqlite::Transaction::new_unchecked(index, rusqlite::TransactionBehavior::Immediate)?;
+        let indexed: i64 =
+            tx.query_row("SELECT coalesce(max(seq), 0) FROM access_index", [], |r| r.get(0))?;
+        let fresh: Vec<(i64, IndexFacts)> = facts.into_iter().filter(|(seq, _)| *seq > indexed).collect();
+        let Some(&(first, _)) = fresh.first() else { return Ok(0) };
+        let start = self.log_start()?.map_or(0, |s| s.0);
+        if first > indexed.max(start) + 1 {
+            drop(tx);
+            return self.catch_up_log_index();
+        }
+        self.index_entries(&tx, &fresh)?;
+        tx.commit()?;
+        Ok(fresh.len() as u64)
+    }
+
+    /// Drops the index's rows of entries up to `seq` (pruned from the log).
+    pub(crate) fn unindex_through(&self, seq: i64) -> Result<()> {
+        let index = self.index()?;
+        let tx = rusqlite::Transaction::new_unchecked(index, rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM access_index WHERE seq <= ?1", [seq])?;
+        tx.execute("DELETE FROM access_field WHERE seq <= ?1", [seq])?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Entries matching `filter`, newest first, at most `limit`, older than `before` if given.
@@ -277,10 +330,8 @@ impl Vault {
         }
         let order = if filter.field.is_some() { "f.seq" } else { "i.seq" };
         let _ = write!(sql, " ORDER BY {order} DESC LIMIT {}", limit.saturating_add(1));
-        let _snapshot =
-            rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Deferred)?;
         let mut seqs: Vec<i64> = self
-            .conn
+            .index()?
             .prepare(&sql)?
             .query_map(params_from_iter(args.iter()), |r| r.get(0))?
             .collect::<Result<_, _>>()?;
@@ -340,7 +391,7 @@ impl Vault {
             .map(|b| (self.brand_tag(&b.client_id), (b.client_id, b.name)))
             .collect();
         let outcomes: HashMap<i64, Outcome> = OUTCOMES.iter().map(|o| (self.outcome_tag(*o), *o)).collect();
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.index()?.prepare(
             "SELECT day, brand, outcome, n FROM log_daily WHERE day >= ?1 AND day <= ?2 ORDER BY day, brand, outcome",
         )?;
         let rows = stmt.query_map([from, to], |r| {
@@ -378,7 +429,7 @@ impl Vault {
             .filter(|g| g.client_id == client_id)
             .map(|g| (self.grant_tag(&g.id), (g.id.clone(), g.is_live(now))))
             .collect();
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.index()?.prepare(
             "SELECT field_mode, grant_slot, purpose, first_at, last_at, n FROM log_knowledge WHERE brand = ?1",
         )?;
         let rows = stmt.query_map([self.brand_tag(client_id)], |r| {
@@ -598,7 +649,8 @@ mod tests {
         let (entries, [shop, news]) = scripted(&vault);
         let victim = entries.iter().find(|e| e.client_id == news).unwrap().seq;
         vault
-            .conn
+            .index()
+            .unwrap()
             .execute(
                 "UPDATE access_index SET brand = ?1 WHERE seq = ?2",
                 rusqlite::params![vault.brand_tag(&shop), victim],
@@ -615,14 +667,31 @@ mod tests {
     }
 
     #[test]
-    fn entries_written_before_the_index_existed_are_indexed_on_first_use() {
-        let (_dir, vault) = vault();
+    fn the_index_is_rebuilt_from_the_log_when_lost_or_another_vaults() {
+        let (dir, vault) = vault();
         let (entries, _) = scripted(&vault);
-        vault.conn.execute_batch("DELETE FROM access_index; DELETE FROM access_field; DELETE FROM log_daily; DELETE FROM log_knowledge;").unwrap();
+        crate::vault::clear_index(vault.index().unwrap()).unwrap();
         assert_eq!(all_pages(&vault, &LogFilter::default(), 50).len(), entries.len());
-        assert_eq!(
-            vault.log_counts(None, None).unwrap().iter().map(|c| c.requests).sum::<u64>(),
-            entries.len() as u64
+        let counted: u64 = vault.log_counts(None, None).unwrap().iter().map(|c| c.requests).sum();
+        assert_eq!(counted, entries.len() as u64);
+        // The file gone altogether.
+        let index = crate::vault::index_path(vault.path());
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", index.display()));
+        }
+        let fresh = vault.reopen().unwrap();
+        assert_eq!(all_pages(&fresh, &LogFilter::default(), 50).len(), entries.len());
+        drop((fresh, vault));
+        // Another vault's index in its place is not believed.
+        let other =
+            Vault::create(&dir.path().join("w"), &"a long passphrase".into(), crate::KdfParams::FLOOR)
+                .unwrap();
+        std::fs::copy(&index, crate::vault::index_path(other.path())).unwrap();
+        let other = other.reopen().unwrap();
+        assert!(
+            all_pages(&other, &LogFilter::default(), 50).is_empty(),
+            "another vault's entries are not shown"
         );
+        assert!(other.log_counts(None, None).unwrap().is_empty());
     }
 }

@@ -152,44 +152,9 @@ const MIGRATIONS: &[&str] = &[
         BEGIN UPDATE state_version SET n = n + 1; END;
     CREATE TRIGGER token_delete_version AFTER DELETE ON token
         BEGIN UPDATE state_version SET n = n + 1; END;",
-    // 4: what the access log's owner reads it by, receipts and the vault's signing key, alerts
-    // of unusual use, the log's start after pruning, and settings. The log's indexes hold blind
-    // indexes (64-bit keyed hashes), never names; only times are in the clear.
-    "CREATE TABLE access_index (
-        seq INTEGER PRIMARY KEY,
-        at INTEGER NOT NULL,
-        brand INTEGER NOT NULL,
-        grant_slot INTEGER,
-        purpose INTEGER,
-        outcome INTEGER NOT NULL
-    ) STRICT;
-    CREATE INDEX access_index_brand ON access_index (brand, seq);
-    CREATE INDEX access_index_purpose ON access_index (purpose, seq);
-    CREATE INDEX access_index_outcome ON access_index (outcome, seq);
-    CREATE INDEX access_index_at ON access_index (at);
-    CREATE TABLE access_field (
-        field INTEGER NOT NULL,
-        seq INTEGER NOT NULL,
-        PRIMARY KEY (field, seq)
-    ) STRICT, WITHOUT ROWID;
-    CREATE TABLE log_knowledge (
-        brand INTEGER NOT NULL,
-        field_mode INTEGER NOT NULL,
-        grant_slot INTEGER NOT NULL,
-        purpose INTEGER NOT NULL,
-        first_at INTEGER NOT NULL,
-        last_at INTEGER NOT NULL,
-        n INTEGER NOT NULL,
-        PRIMARY KEY (brand, field_mode, grant_slot, purpose)
-    ) STRICT, WITHOUT ROWID;
-    CREATE TABLE log_daily (
-        brand INTEGER NOT NULL,
-        day INTEGER NOT NULL,
-        outcome INTEGER NOT NULL,
-        n INTEGER NOT NULL,
-        PRIMARY KEY (brand, day, outcome)
-    ) STRICT, WITHOUT ROWID;
-    CREATE TABLE log_start (
+    // 4: receipts and the vault's signing key, alerts of unusual use, the log's start after
+    // pruning, and settings. (The log's index is a file of its own: see `INDEX_SCHEMA`.)
+    "CREATE TABLE log_start (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         record BLOB NOT NULL
     ) STRICT;
@@ -219,6 +184,55 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX receipt_client ON receipt (client_id, issued_at);",
 ];
+
+/// The access log's index, in a database file of its own beside the vault ([`index_path`]): blind
+/// tags (64-bit keyed hashes, never names; only times in the clear), per-day counts and what each
+/// brand was given. It is derived from the log and rebuilt from it whenever it is missing,
+/// behind, ahead of the log, or made for another vault; so it is written without an fsync per
+/// commit, and never holds up the log's own writes (SQLite allows one writer per file).
+const INDEX_SCHEMA: &str = concat!(
+    "CREATE TABLE IF NOT EXISTS index_meta (id INTEGER PRIMARY KEY CHECK (id = 1), vault_id BLOB NOT NULL) STRICT;\n",
+    "CREATE TABLE IF NOT EXISTS access_index (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        brand INTEGER NOT NULL,
+        grant_slot INTEGER,
+        purpose INTEGER,
+        outcome INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS access_index_brand ON access_index (brand, seq);
+    CREATE INDEX IF NOT EXISTS access_index_outcome ON access_index (outcome, seq);
+    CREATE INDEX IF NOT EXISTS access_index_at ON access_index (at);
+    CREATE TABLE IF NOT EXISTS access_field (
+        field INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (field, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS log_knowledge (
+        brand INTEGER NOT NULL,
+        field_mode INTEGER NOT NULL,
+        grant_slot INTEGER NOT NULL,
+        purpose INTEGER NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (brand, field_mode, grant_slot, purpose)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS log_daily (
+        brand INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        outcome INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (brand, day, outcome)
+    ) STRICT, WITHOUT ROWID;"
+);
+
+/// The log's index of the vault at `vault`: beside it, named after it (`butler.vault.index`).
+pub fn index_path(vault: &Path) -> PathBuf {
+    let mut name = vault.file_name().unwrap_or_default().to_os_string();
+    name.push(".index");
+    vault.with_file_name(name)
+}
 
 /// The schema version this build writes: the number of migrations.
 #[allow(clippy::cast_possible_wrap, reason = "a handful of migrations")]
@@ -328,6 +342,10 @@ impl Header {
 /// live in memory as long as the vault is unlocked and until that memory is reused.
 pub struct Vault {
     pub(crate) conn: Connection,
+    /// The log's index, opened on first use.
+    index: std::cell::OnceCell<Connection>,
+    /// Blind tags of the log's index already computed on this connection, by domain and name.
+    pub(crate) tags: std::cell::RefCell<std::collections::HashMap<(&'static str, String), i64>>,
     pub(crate) keys: VaultKeys,
     data_key: SecretKey,
     vault_id: [u8; 16],
@@ -395,6 +413,14 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)?;
+    Ok(())
+}
+
+/// Empties the log's index, to be rebuilt from the log.
+pub(crate) fn clear_index(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM access_index; DELETE FROM access_field; DELETE FROM log_daily; DELETE FROM log_knowledge;",
+    )?;
     Ok(())
 }
 
@@ -490,7 +516,48 @@ impl Vault {
         clear_failures(path);
         migrate(&mut conn)?;
         let keys = VaultKeys::derive(&data_key, &header.vault_id);
-        Ok(Self { conn, keys, data_key, vault_id: header.vault_id, kdf, path: path.to_path_buf() })
+        Ok(Self {
+            conn,
+            index: std::cell::OnceCell::new(),
+            tags: std::cell::RefCell::default(),
+            keys,
+            data_key,
+            vault_id: header.vault_id,
+            kdf,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The log's index database, opened (and made, or remade if it belongs to another vault) on
+    /// first use.
+    pub(crate) fn index(&self) -> Result<&Connection> {
+        if let Some(conn) = self.index.get() {
+            return Ok(conn);
+        }
+        let path = index_path(&self.path);
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        // Derived data: a crash may lose its last commits, which are rebuilt from the log.
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+        let tx = rusqlite::Transaction::new_unchecked(&conn, rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(INDEX_SCHEMA)?;
+        let owner: Option<Vec<u8>> =
+            tx.query_row("SELECT vault_id FROM index_meta WHERE id = 1", [], |r| r.get(0)).optional()?;
+        if owner.as_deref() != Some(self.vault_id.as_slice()) {
+            clear_index(&tx)?;
+            tx.execute(
+                "INSERT INTO index_meta (id, vault_id) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET vault_id = excluded.vault_id",
+                [self.vault_id.as_slice()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(self.index.get_or_init(|| conn))
     }
 
     /// A setting stored sealed under a blind index of its name; `None` if never set.
@@ -534,7 +601,16 @@ impl Vault {
         configure(&conn)?;
         let data_key = self.data_key.duplicate();
         let keys = VaultKeys::derive(&data_key, &self.vault_id);
-        Ok(Self { conn, keys, data_key, vault_id: self.vault_id, kdf: self.kdf, path: self.path.clone() })
+        Ok(Self {
+            conn,
+            index: std::cell::OnceCell::new(),
+            tags: std::cell::RefCell::default(),
+            keys,
+            data_key,
+            vault_id: self.vault_id,
+            kdf: self.kdf,
+            path: self.path.clone(),
+        })
     }
 
     /// Rewraps the data key under a new passphrase (and, if given, new KDF parameters) in one
