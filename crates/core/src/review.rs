@@ -219,10 +219,11 @@ impl Vault {
         let index = self.index()?;
         let head = self.checkpoint()?.head_seq;
         let start = self.log_start()?.map_or(0, |s| s.0);
-        let (lowest, indexed): (Option<i64>, i64) =
-            index.query_row("SELECT min(seq), coalesce(max(seq), 0) FROM access_index", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
+        let (lowest, indexed): (Option<i64>, i64) = index.query_row(
+            "SELECT (SELECT min(seq) FROM access_index), (SELECT coalesce(max(seq), 0) FROM access_index)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         if indexed > head {
             // Ahead of the log: the vault was put back to an older copy. Start over.
             crate::vault::clear_index(index)?;
