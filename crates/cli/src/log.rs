@@ -127,15 +127,6 @@ impl From<OutcomeArg> for Outcome {
     }
 }
 
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Disclosed => "disclosed",
-        Outcome::Narrowed => "narrowed",
-        Outcome::Refused => "refused",
-        Outcome::Received => "received",
-    }
-}
-
 /// The client id of a brand named by client id or by name (case-insensitive).
 fn brand_id(vault: &Vault, named: &str) -> Result<String> {
     let brands = vault.brands()?;
@@ -219,7 +210,7 @@ pub fn log(vault: &Vault, cmd: LogCommand) -> Result<()> {
                 println!("No requests in that time.");
             }
             for c in counts {
-                println!("{}  {}  {}  {}", c.day, c.brand, outcome_word(c.outcome), c.requests);
+                println!("{}  {}  {}  {}", c.day, c.brand, c.outcome.name(), c.requests);
             }
             Ok(())
         }
@@ -394,7 +385,7 @@ fn print_entry(e: &AccessEntry) {
         e.brand,
         e.endpoint,
         e.purpose.as_deref().unwrap_or("-"),
-        outcome_word(e.outcome)
+        e.outcome.name()
     );
     if !disclosed.is_empty() {
         println!("    disclosed: {}", disclosed.join(", "));

@@ -28,6 +28,18 @@ pub enum Outcome {
     Received,
 }
 
+impl Outcome {
+    /// The outcome's name, as the log's JSON spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Disclosed => "disclosed",
+            Outcome::Narrowed => "narrowed",
+            Outcome::Refused => "refused",
+            Outcome::Received => "received",
+        }
+    }
+}
+
 pub use butler_protocol::{WithheldField, WithheldReason};
 
 /// A field disclosed, and how.

@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 
 use crate::access::mode_name;
 use crate::error::{Error, Result};
-use crate::log::{AccessEntry, Outcome};
+use crate::log::AccessEntry;
 use crate::signing::{PublicJwk, verify_jws};
 use crate::vault::Vault;
 
@@ -108,15 +108,6 @@ const CSV_COLUMNS: [&str; 15] = [
     "hash",
 ];
 
-fn outcome_word(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Disclosed => "disclosed",
-        Outcome::Narrowed => "narrowed",
-        Outcome::Refused => "refused",
-        Outcome::Received => "received",
-    }
-}
-
 fn csv_cells(e: &AccessEntry) -> Vec<String> {
     let withheld = e
         .withheld
@@ -139,7 +130,7 @@ fn csv_cells(e: &AccessEntry) -> Vec<String> {
         e.token_id.clone().unwrap_or_default(),
         e.endpoint.clone(),
         e.purpose.clone().unwrap_or_default(),
-        outcome_word(e.outcome).into(),
+        e.outcome.name().into(),
         e.asked.join("; "),
         e.disclosed
             .iter()
@@ -447,7 +438,7 @@ fn verify_csv(all: &[u8], key: Option<&PublicJwk>) -> Result<ExportCheck, Export
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::{DisclosedField, WithheldField, WithheldReason};
+    use crate::log::{DisclosedField, Outcome, WithheldField, WithheldReason};
     use crate::testing::vault;
 
     fn filled() -> (tempfile::TempDir, Vault) {

@@ -110,15 +110,6 @@ impl IndexFacts {
 
 const OUTCOMES: [Outcome; 4] = [Outcome::Disclosed, Outcome::Narrowed, Outcome::Refused, Outcome::Received];
 
-fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Disclosed => "disclosed",
-        Outcome::Narrowed => "narrowed",
-        Outcome::Refused => "refused",
-        Outcome::Received => "received",
-    }
-}
-
 fn field_mode(field: &str, mode: Mode) -> String {
     format!("{field}:{}", mode_name(mode))
 }
@@ -155,7 +146,7 @@ impl Vault {
         self.tag("log.purpose", purpose)
     }
     pub(crate) fn outcome_tag(&self, outcome: Outcome) -> i64 {
-        self.tag("log.outcome", outcome_name(outcome))
+        self.tag("log.outcome", outcome.name())
     }
     fn field_tag(&self, field: &str) -> i64 {
         self.tag("log.field", field)
