@@ -126,12 +126,15 @@ impl Vault {
             // Everything is read first; the vault is written to only to keep what was found.
             let cursor = self.scan_cursor()?;
             let index = self.index()?;
-            let rows: Vec<(i64, i64, i64, Option<i64>, i64)> = index
+            // One row more than a chunk says whether this chunk is the scan's last.
+            let mut rows: Vec<(i64, i64, i64, Option<i64>, i64)> = index
                 .prepare_cached(
                     "SELECT seq, at, brand, purpose, outcome FROM access_index WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 )?
-                .query_map([cursor, CHUNK], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .query_map([cursor, CHUNK + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
                 .collect::<Result<_, _>>()?;
+            let last_chunk = rows.len() <= CHUNK as usize;
+            rows.truncate(CHUNK as usize);
             let Some(&(last, ..)) = rows.last() else { return Ok(raised) };
             let mut found = Vec::new();
             let mut purposes_seen = HashSet::new();
@@ -142,8 +145,11 @@ impl Vault {
                     && purposes_seen.insert((brand, purpose))
                     && Self::is_new_purpose(index, brand, purpose, seq)?
                 {
-                    let entry = self.entry_at(seq)?;
+                    let Some(entry) = self.entry_at(seq)? else { continue };
                     let named = entry.purpose.clone().unwrap_or_default();
+                    // A purpose Butler does not know is one flag, whatever its text.
+                    let known = named.parse::<crate::access::Purpose>().is_ok();
+                    let named = if known { named } else { "an unknown purpose".to_owned() };
                     found.push(Alert {
                         id: 0,
                         at: entry.at,
@@ -156,7 +162,7 @@ impl Vault {
                     });
                 }
                 if watched.contains(&outcome) {
-                    let entry = self.entry_at(seq)?;
+                    let Some(entry) = self.entry_at(seq)? else { continue };
                     let ungranted: Vec<&str> = entry
                         .withheld
                         .iter()
@@ -182,7 +188,7 @@ impl Vault {
                     }
                 }
             }
-            if rows.len() < CHUNK as usize {
+            if last_chunk {
                 found.extend(self.spikes(index, &busiest)?);
             }
             let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
@@ -211,7 +217,7 @@ impl Vault {
         let mut found = Vec::new();
         for (&brand, &(seq, at)) in busiest {
             if let Some((hour, usual)) = Self::spike(index, brand, at)? {
-                let entry = self.entry_at(seq)?;
+                let Some(entry) = self.entry_at(seq)? else { continue };
                 found.push(Alert {
                     id: 0,
                     at: entry.at,
@@ -239,12 +245,15 @@ impl Vault {
             .unwrap_or(0))
     }
 
-    fn entry_at(&self, seq: i64) -> Result<crate::log::AccessEntry> {
-        let sealed: Vec<u8> = self
+    /// The entry at `seq`; `None` if it is missing or does not open (the chain check reports
+    /// that), so one bad entry does not stop the rules for the others.
+    fn entry_at(&self, seq: i64) -> Result<Option<crate::log::AccessEntry>> {
+        let sealed: Option<Vec<u8>> = self
             .conn
             .prepare_cached("SELECT record FROM access_log WHERE seq = ?1")?
-            .query_row([seq], |r| r.get(0))?;
-        self.open_entry(seq, &sealed)
+            .query_row([seq], |r| r.get(0))
+            .optional()?;
+        Ok(sealed.and_then(|s| self.open_entry(seq, &s).ok()))
     }
 
     /// Whether a brand that had used Butler before `seq` names `purpose` for the first time.

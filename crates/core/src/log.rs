@@ -98,6 +98,9 @@ impl Checkpoint {
 /// The JWS type of a pruning record.
 const PRUNING_TYPE: &str = "butler-log-pruning+jws";
 
+/// The longest retention period that can be set, in days (a century).
+pub const MAX_RETENTION_DAYS: u32 = 36_525;
+
 /// The setting that holds the retention period.
 const RETENTION_SETTING: &str = "log.retention_days";
 
@@ -278,8 +281,8 @@ impl Vault {
 
     /// Sets how many days entries are kept (at least one), or keeps them all with `None`.
     pub fn set_log_retention_days(&self, days: Option<u32>) -> Result<()> {
-        if days == Some(0) {
-            return Err(Error::Log("keep entries at least one day".into()));
+        if days.is_some_and(|d| d == 0 || d > MAX_RETENTION_DAYS) {
+            return Err(Error::Log(format!("keep entries from 1 to {MAX_RETENTION_DAYS} days, or forever")));
         }
         self.set_setting(RETENTION_SETTING, &days)
     }
@@ -300,18 +303,35 @@ impl Vault {
         self.catch_up_log_index()?;
         // Made before the transaction if this is the key's first use.
         self.public_jwk()?;
-        let cutoff = now - jiff::SignedDuration::from_hours(24 * i64::from(days));
+        let cutoff = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(days)))
+            .map_err(|_| Error::Log(format!("{days} days reach before any date Butler knows")))?;
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let mut checkpoint = self.checkpoint()?;
-        let first_kept: Option<i64> = self.index()?.query_row(
-            "SELECT min(seq) FROM access_index WHERE at >= ?1",
+        // The index proposes where to cut (entries it does not hold yet are never cut); the log
+        // itself decides: the last entry cut must be due, and the first one kept must not be.
+        let (first_kept, indexed): (Option<i64>, i64) = self.index()?.query_row(
+            "SELECT (SELECT min(seq) FROM access_index WHERE at >= ?1), (SELECT coalesce(max(seq), 0) FROM access_index)",
             [cutoff.as_second()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let through = first_kept.map_or(checkpoint.head_seq, |s| s - 1);
+        let through = first_kept.map_or(indexed, |s| s - 1);
         let previous = self.stored_log_start()?;
         if through <= previous.as_ref().map_or(0, |s| s.after_seq) {
             return Ok(None);
+        }
+        let due = |seq: i64| -> Result<Option<bool>> {
+            let sealed: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT record FROM access_log WHERE seq = ?1")?
+                .query_row([seq], |r| r.get(0))
+                .optional()?;
+            sealed.map(|s| Ok(self.open_entry(seq, &s)?.at < cutoff)).transpose()
+        };
+        if due(through)? != Some(true) || due(through + 1)? == Some(true) {
+            return Err(Error::Log(
+                "the log's index disagrees with the log about what is due; nothing was pruned (the index is rebuilt on its next use)"
+                    .into(),
+            ));
         }
         let (pruned, after_link): (i64, Option<Vec<u8>>) = tx.query_row(
             "SELECT count(*), (SELECT link FROM access_log WHERE seq = ?1) FROM access_log WHERE seq <= ?1",
@@ -627,6 +647,22 @@ mod tests {
             vault.prune_log(later + jiff::SignedDuration::from_hours(48)).is_err(),
             "no pruning over a broken chain"
         );
+    }
+
+    #[test]
+    fn pruning_goes_by_the_log_not_by_an_altered_index() {
+        let (_dir, vault) = crate::testing::vault();
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let entries: Vec<AccessEntry> = (0..10)
+            .map(|n| AccessEntry { at: now - jiff::SignedDuration::from_mins(n), ..entry(n as usize) })
+            .collect();
+        vault.append_batch(entries).unwrap();
+        vault.set_log_retention_days(Some(1)).unwrap();
+        assert!(vault.set_log_retention_days(Some(MAX_RETENTION_DAYS + 1)).is_err());
+        vault.index().unwrap().execute("UPDATE access_index SET at = 0", []).unwrap();
+        let refused = vault.prune_log(now).unwrap_err().to_string();
+        assert!(refused.contains("disagrees"), "{refused}");
+        assert_eq!(vault.access_log(100).unwrap().len(), 10, "nothing was pruned");
     }
 
     #[test]

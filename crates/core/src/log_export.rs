@@ -334,7 +334,13 @@ impl Walked {
         key: Option<&PublicJwk>,
     ) -> Result<ExportCheck, ExportError> {
         let jws = jws.ok_or_else(|| bad("the file ends before its checkpoint: it was cut short"))?;
-        let signer = key.unwrap_or(&self.header.key);
+        // The key id is recomputed from the key: a file cannot borrow another key's id.
+        let carried =
+            PublicJwk::new(&self.header.key.public_key().map_err(|e| bad(format!("the file's key: {e}")))?);
+        if carried.kid != self.header.key.kid {
+            return Err(bad("the file's key does not have the id it claims"));
+        }
+        let signer = key.unwrap_or(&carried);
         if key.is_some_and(|k| k.x != self.header.key.x) {
             return Err(bad("the file names a signing key other than the one given"));
         }
@@ -360,7 +366,7 @@ impl Walked {
         if checkpoint.exported_at != self.header.exported_at {
             return Err(bad("the header's time differs from the checkpoint's"));
         }
-        Ok(ExportCheck { checkpoint, key: self.header.key })
+        Ok(ExportCheck { checkpoint, key: carried })
     }
 }
 
@@ -490,6 +496,16 @@ mod tests {
             let (_d, other) = crate::testing::vault();
             assert!(check(&bytes, Some(&other.public_jwk().unwrap())).is_err(), "another vault's key");
         }
+    }
+
+    #[test]
+    fn a_file_cannot_borrow_the_vaults_key_id() {
+        let (_dir, vault) = crate::testing::vault();
+        let (_d, impostor) = crate::testing::vault();
+        let text = String::from_utf8(export(&impostor, ExportFormat::Jsonl)).unwrap();
+        let text = text.replace(&impostor.public_jwk().unwrap().kid, &vault.public_jwk().unwrap().kid);
+        let err = check(text.as_bytes(), None).unwrap_err();
+        assert!(err.0.contains("does not have the id it claims"), "{err}");
     }
 
     /// Every line but the first and last, as (start, end) byte ranges.

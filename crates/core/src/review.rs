@@ -88,6 +88,20 @@ pub(crate) struct IndexFacts {
 }
 
 impl IndexFacts {
+    /// What is indexed of an entry that does not open: no brand, no fields, so no query selects
+    /// it, and the index's end still moves past it.
+    fn unreadable() -> Self {
+        Self {
+            at: 0,
+            client_id: String::new(),
+            grant_id: None,
+            purpose: None,
+            outcome: Outcome::Refused,
+            fields: BTreeSet::new(),
+            disclosed: Vec::new(),
+        }
+    }
+
     pub(crate) fn of(entry: &AccessEntry) -> Self {
         let fields = entry
             .asked
@@ -208,13 +222,15 @@ impl Vault {
     pub fn catch_up_log_index(&self) -> Result<u64> {
         const CATCH_UP_CHUNK: i64 = 10_000;
         let index = self.index()?;
-        let head = self.checkpoint()?.head_seq;
-        let start = self.log_start()?.map_or(0, |s| s.0);
+        // The index first: an entry committed and indexed in between cannot look like one the
+        // log does not have.
         let (lowest, indexed): (Option<i64>, i64) = index.query_row(
             "SELECT (SELECT min(seq) FROM access_index), (SELECT coalesce(max(seq), 0) FROM access_index)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let head = self.checkpoint()?.head_seq;
+        let start = self.log_start()?.map_or(0, |s| s.0);
         if indexed > head {
             // Ahead of the log: the vault was put back to an older copy. Start over.
             crate::vault::clear_index(index)?;
@@ -234,10 +250,17 @@ impl Vault {
             if pending.is_empty() {
                 return Ok(done);
             }
-            let facts = pending
+            // An entry that does not open is indexed under no brand (no query selects it; the
+            // chain check reports it), so one bad entry does not stop the others being read.
+            let facts: Vec<(i64, IndexFacts)> = pending
                 .iter()
-                .map(|(seq, sealed)| Ok((*seq, IndexFacts::of(&self.open_entry(*seq, sealed)?))))
-                .collect::<Result<Vec<_>>>()?;
+                .map(|(seq, sealed)| {
+                    let facts = self
+                        .open_entry(*seq, sealed)
+                        .map_or_else(|_| IndexFacts::unreadable(), |e| IndexFacts::of(&e));
+                    (*seq, facts)
+                })
+                .collect();
             done += self.index_facts(facts)?;
         }
     }
@@ -274,6 +297,9 @@ impl Vault {
 
     /// Entries matching `filter`, newest first, at most `limit`, older than `before` if given.
     pub fn query_log(&self, filter: &LogFilter, before: Option<i64>, limit: usize) -> Result<LogPage> {
+        if limit == 0 {
+            return Ok(LogPage { entries: Vec::new(), next: None, unreadable: Vec::new() });
+        }
         self.catch_up_log_index()?;
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
         // With a field, the walk goes down that field's entries (newest first) and looks each up;
@@ -685,5 +711,17 @@ mod tests {
             "another vault's entries are not shown"
         );
         assert!(other.log_counts(None, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_entry_that_does_not_open_is_named_and_the_rest_still_read() {
+        let (_dir, vault) = vault();
+        let (entries, _) = scripted(&vault);
+        assert!(vault.query_log(&LogFilter::default(), None, 0).unwrap().entries.is_empty());
+        vault.conn.execute("UPDATE access_log SET record = x'00' WHERE seq = 5", []).unwrap();
+        crate::vault::clear_index(vault.index().unwrap()).unwrap();
+        let page = vault.query_log(&LogFilter::default(), None, 1000).unwrap();
+        assert_eq!(page.unreadable, [5]);
+        assert_eq!(page.entries.len(), entries.len() - 1);
     }
 }

@@ -35,7 +35,8 @@ pub struct PublicJwk {
 }
 
 impl PublicJwk {
-    fn new(public: &[u8]) -> Self {
+    /// The JWK of a raw Ed25519 public key, its `kid` computed from it.
+    pub fn new(public: &[u8]) -> Self {
         let x = B64.encode(public);
         // RFC 7638: the required members in lexicographic order, no whitespace.
         let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);

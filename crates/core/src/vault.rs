@@ -418,9 +418,12 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 
 /// Empties the log's index, to be rebuilt from the log.
 pub(crate) fn clear_index(conn: &Connection) -> Result<()> {
-    conn.execute_batch(
-        "DELETE FROM access_index; DELETE FROM access_field; DELETE FROM log_daily; DELETE FROM log_knowledge;",
-    )?;
+    // One transaction (or the caller's): an indexer writing in between cannot keep half its rows.
+    conn.execute_batch(if conn.is_autocommit() {
+        "BEGIN IMMEDIATE; DELETE FROM access_index; DELETE FROM access_field; DELETE FROM log_daily; DELETE FROM log_knowledge; COMMIT;"
+    } else {
+        "DELETE FROM access_index; DELETE FROM access_field; DELETE FROM log_daily; DELETE FROM log_knowledge;"
+    })?;
     Ok(())
 }
 
