@@ -361,6 +361,11 @@ fn verify(vault: &Vault) -> Result<()> {
     match verified {
         Ok(n) => {
             println!("The access log verifies: {n} entries, chained from the first to the checkpoint.");
+            if !vault.check_log_index()? {
+                println!(
+                    "Its index was missing entries (changed outside Butler); it was rebuilt from the log."
+                );
+            }
             Ok(())
         }
         Err(b) => bail!("the access log breaks at {}: {}", receipt(b.seq), b.reason),

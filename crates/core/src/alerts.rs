@@ -101,7 +101,7 @@ impl Vault {
             client_id: None,
             brand: None,
             message: format!(
-                "The access log does not verify at {}: {}. Butler goes on serving; export the log and check it.",
+                "The access log does not verify at {}: {}. Butler goes on serving; `butler log verify` names where it breaks.",
                 receipt(broken.seq),
                 broken.reason
             ),
@@ -325,7 +325,10 @@ impl Watcher {
                             on_alert(&alert);
                         }
                     }
-                    Ok(Ok(_)) => {}
+                    // An index missing rows (deleted behind Butler's back) is rebuilt from the log.
+                    Ok(Ok(_)) => {
+                        let _ = vault.check_log_index();
+                    }
                     Err(e) => on_alert(&Alert {
                         id: 0,
                         at: Timestamp::now(),

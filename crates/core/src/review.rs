@@ -285,6 +285,20 @@ impl Vault {
         Ok(fresh.len() as u64)
     }
 
+    /// Compares the index's size with the log's; if they differ (rows deleted or added behind
+    /// Butler's back), empties the index to be rebuilt from the log. Returns whether it held.
+    pub fn check_log_index(&self) -> Result<bool> {
+        self.catch_up_log_index()?;
+        let indexed: i64 = self.index()?.query_row("SELECT count(*) FROM access_index", [], |r| r.get(0))?;
+        let logged: i64 = self.conn.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0))?;
+        if indexed == logged {
+            return Ok(true);
+        }
+        crate::vault::clear_index(self.index()?)?;
+        self.catch_up_log_index()?;
+        Ok(false)
+    }
+
     /// Drops the index's rows of entries up to `seq` (pruned from the log).
     pub(crate) fn unindex_through(&self, seq: i64) -> Result<()> {
         let index = self.index()?;
@@ -723,5 +737,19 @@ mod tests {
         let page = vault.query_log(&LogFilter::default(), None, 1000).unwrap();
         assert_eq!(page.unreadable, [5]);
         assert_eq!(page.entries.len(), entries.len() - 1);
+    }
+
+    #[test]
+    fn an_index_missing_rows_is_rebuilt_when_checked() {
+        let (_dir, vault) = vault();
+        let (entries, [shop, _]) = scripted(&vault);
+        let filter = LogFilter { brand: Some(shop), ..LogFilter::default() };
+        let before = vault.query_log(&filter, None, 1000).unwrap().entries.len();
+        vault.index().unwrap().execute("DELETE FROM access_index WHERE seq IN (10, 20)", []).unwrap();
+        assert!(vault.query_log(&filter, None, 1000).unwrap().entries.len() < before, "rows hidden");
+        assert!(!vault.check_log_index().unwrap(), "the check notices");
+        assert_eq!(vault.query_log(&filter, None, 1000).unwrap().entries.len(), before);
+        assert!(vault.check_log_index().unwrap());
+        assert_eq!(vault.query_log(&LogFilter::default(), None, 1000).unwrap().entries.len(), entries.len());
     }
 }
