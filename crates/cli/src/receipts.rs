@@ -70,6 +70,8 @@ fn as_json(receipt: &Receipt, content: Option<&ConsentReceipt>) -> Result<Value>
 pub fn receipts(vault: &Vault, cmd: ReceiptCommand) -> Result<()> {
     match cmd {
         ReceiptCommand::List { grant, json } => {
+            // Grants that reached their end since `serve` last looked get their receipt now.
+            vault.record_expiries(jiff::Timestamp::now())?;
             let list = match &grant {
                 Some(id) => {
                     vault.grant(id)?;

@@ -300,9 +300,10 @@ impl Vault {
 /// How often the watcher prunes entries past the retention period.
 const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_hours(1);
 
-/// A thread that checks the log's chain once, then scans for unusual use every so often (and
-/// prunes entries past the owner's retention period hourly), on its own connection, and tells
-/// `on_alert` of each new flag. It stops when dropped.
+/// A thread that checks the log's chain once, then scans for unusual use every so often (and,
+/// hourly, prunes entries past the owner's retention period and records the consent receipts
+/// of grants that reached their end), on its own connection, and tells `on_alert` of each new
+/// flag. It stops when dropped.
 #[derive(Debug)]
 pub struct Watcher {
     _stop: std::sync::mpsc::Sender<()>,
@@ -350,6 +351,7 @@ impl Watcher {
                     if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
                         pruned_at = Some(std::time::Instant::now());
                         let _ = vault.prune_log(Timestamp::now());
+                        let _ = vault.record_expiries(Timestamp::now());
                     }
                     if !matches!(stopped.recv_timeout(every), Err(std::sync::mpsc::RecvTimeoutError::Timeout))
                     {

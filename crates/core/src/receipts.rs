@@ -220,6 +220,29 @@ impl Vault {
         self.receipts_where("WHERE grant_id = ?1", Some(grant_id))
     }
 
+    /// Records an `expired` receipt for each grant that reached its end by `now` and has none
+    /// yet (nor was revoked first), dated at its end. Returns the receipts made.
+    pub fn record_expiries(&self, now: Timestamp) -> Result<Vec<Receipt>> {
+        // Made before the transaction if this is the key's first use.
+        self.public_jwk()?;
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        let mut made = Vec::new();
+        for grant in self.grants()? {
+            if grant.expires_at > now || grant.status == crate::grants::GrantStatus::Revoked {
+                continue;
+            }
+            let ended = self
+                .receipts_of_grant(&grant.id)?
+                .iter()
+                .any(|r| matches!(r.event, ReceiptEvent::Expired | ReceiptEvent::Revoked));
+            if !ended {
+                made.push(self.record_receipt(&grant, ReceiptEvent::Expired, grant.expires_at)?);
+            }
+        }
+        tx.commit()?;
+        Ok(made)
+    }
+
     /// A receipt by id.
     pub fn receipt(&self, id: &str) -> Result<Receipt> {
         let row: Option<(String, String, Vec<u8>)> = self
@@ -399,5 +422,28 @@ mod tests {
         vault.conn.execute("UPDATE receipt SET client_id = ?1", [&other]).unwrap();
         let err = vault.receipts_of_brand(&other).unwrap_err();
         assert!(matches!(err, Error::Crypto(crypto::CryptoError::Tampered(_))), "{err}");
+    }
+
+    #[test]
+    fn a_grant_that_reaches_its_end_gets_one_expired_receipt() {
+        let (_dir, vault) = crate::testing::vault();
+        let shop = crate::testing::onboard(&vault, "Shop", "field:home.country purpose:recommend-products");
+        let gone = crate::testing::onboard(&vault, "Gone", "field:home.country purpose:recommend-products");
+        vault.set_grant_status(&gone.grant_id, crate::grants::GrantStatus::Revoked).unwrap();
+        assert!(vault.record_expiries(Timestamp::now()).unwrap().is_empty(), "nothing has ended yet");
+        let later = Timestamp::now() + jiff::SignedDuration::from_hours(24 * 91);
+        let made = vault.record_expiries(later).unwrap();
+        assert_eq!(made.len(), 1, "the revoked grant gets no expiry");
+        assert_eq!(
+            (made[0].grant_id.as_str(), made[0].event),
+            (shop.grant_id.as_str(), ReceiptEvent::Expired)
+        );
+        let grant = vault.grant(&shop.grant_id).unwrap();
+        assert_eq!(made[0].issued_at, grant.expires_at, "dated at the grant's end");
+        let jwk = vault.public_jwk().unwrap();
+        let content: ConsentReceipt =
+            serde_json::from_slice(&crate::signing::verify_jws(&made[0].jws, &jwk).unwrap()).unwrap();
+        assert_eq!(content.event, ReceiptEvent::Expired);
+        assert!(vault.record_expiries(later).unwrap().is_empty(), "once");
     }
 }

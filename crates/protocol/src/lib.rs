@@ -433,6 +433,8 @@ pub enum ReceiptEvent {
     Resumed,
     /// The owner revoked the grant, for good.
     Revoked,
+    /// The grant reached the end the owner set for it.
+    Expired,
 }
 
 impl ReceiptEvent {
@@ -442,6 +444,7 @@ impl ReceiptEvent {
             ReceiptEvent::Paused => "paused",
             ReceiptEvent::Resumed => "resumed",
             ReceiptEvent::Revoked => "revoked",
+            ReceiptEvent::Expired => "expired",
         }
     }
 }
