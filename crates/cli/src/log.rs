@@ -318,6 +318,12 @@ pub fn verify_export(file: &Path, key: Option<&Path>) -> Result<()> {
     if c.vault_chain != "verified" {
         println!("When exported, the vault's own chain {}.", c.vault_chain);
     }
+    if c.unreadable > 0 {
+        println!(
+            "{} entries did not open in the vault (altered there); they are marked at their place.",
+            c.unreadable
+        );
+    }
     Ok(())
 }
 

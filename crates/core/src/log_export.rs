@@ -61,6 +61,9 @@ pub struct ExportCheckpoint {
     pub vault_head_seq: i64,
     /// The vault's keyed chain, checked before exporting: `verified`, or where it breaks.
     pub vault_chain: String,
+    /// Entries that did not open (altered in the vault), exported as markers at their place.
+    #[serde(default)]
+    pub unreadable: u64,
 }
 
 /// A checked export.
@@ -142,10 +145,56 @@ fn csv_cells(e: &AccessEntry) -> Vec<String> {
     ]
 }
 
+/// The note of an unreadable entry's row, and the text its hash covers in JSON Lines.
+const UNREADABLE_NOTE: &str = "this entry does not open: it was altered in the vault";
+
+fn unreadable_marker(seq: i64) -> String {
+    format!("unreadable {seq}")
+}
+
 /// Where an export is written: CSV rows, or JSON lines.
 enum Sink<'a> {
     Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Lines(&'a mut dyn Write),
+}
+
+impl Sink<'_> {
+    /// Writes one entry (or the marker of one that does not open) after `previous`; returns its
+    /// hash.
+    fn entry(&mut self, previous: &[u8; 32], seq: i64, entry: Option<AccessEntry>) -> Result<[u8; 32]> {
+        Ok(match (self, entry) {
+            (Sink::Csv(w), None) => {
+                let mut cells = vec![String::new(); CSV_COLUMNS.len() - 1];
+                cells[0] = "unreadable".into();
+                cells[1] = seq.to_string();
+                cells[13] = UNREADABLE_NOTE.into();
+                let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+                let hash = row_hash(previous, &cells);
+                w.write_record(cells.iter().copied().chain([hex::encode(hash).as_str()])).map_err(io)?;
+                hash
+            }
+            (Sink::Lines(out), None) => {
+                let hash = sha(&[previous, unreadable_marker(seq).as_bytes()]);
+                writeln!(out, r#"{{"type":"unreadable","seq":{seq},"hash":"{}"}}"#, hex::encode(hash))
+                    .map_err(io)?;
+                hash
+            }
+            (Sink::Csv(w), Some(entry)) => {
+                let cells = csv_cells(&entry);
+                let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+                let hash = row_hash(previous, &cells);
+                w.write_record(cells.iter().copied().chain([hex::encode(hash).as_str()])).map_err(io)?;
+                hash
+            }
+            (Sink::Lines(out), Some(entry)) => {
+                let json = serde_json::to_string(&entry).expect("entries serialize");
+                let hash = sha(&[previous, json.as_bytes()]);
+                writeln!(out, r#"{{"type":"entry","entry":{json},"hash":"{}"}}"#, hex::encode(hash))
+                    .map_err(io)?;
+                hash
+            }
+        })
+    }
 }
 
 fn io(e: impl std::fmt::Display) -> Error {
@@ -203,28 +252,18 @@ impl Vault {
                 sha(&[line.as_bytes()])
             }
         };
-        let (mut count, mut first_seq, mut head_seq) = (0u64, None, None);
+        let (mut count, mut first_seq, mut head_seq, mut unreadable) = (0u64, None, None, 0u64);
         let mut stmt = self.conn.prepare("SELECT seq, record FROM access_log ORDER BY seq")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let (seq, sealed): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
-            let entry = self.open_entry(seq, &sealed)?;
-            previous = match &mut sink {
-                Sink::Csv(w) => {
-                    let cells = csv_cells(&entry);
-                    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
-                    let hash = row_hash(&previous, &cells);
-                    w.write_record(cells.iter().copied().chain([hex::encode(hash).as_str()])).map_err(io)?;
-                    hash
-                }
-                Sink::Lines(out) => {
-                    let json = serde_json::to_string(&entry).expect("entries serialize");
-                    let hash = sha(&[&previous, json.as_bytes()]);
-                    writeln!(out, r#"{{"type":"entry","entry":{json},"hash":"{}"}}"#, hex::encode(hash))
-                        .map_err(io)?;
-                    hash
-                }
-            };
+            // An entry that does not open (altered in the file) is exported as a marker at its
+            // place, so the rest of the log still leaves, and the checkpoint counts it.
+            let entry = self.open_entry(seq, &sealed).ok();
+            if entry.is_none() {
+                unreadable += 1;
+            }
+            previous = sink.entry(&previous, seq, entry)?;
             first_seq.get_or_insert(seq);
             head_seq = Some(seq);
             count += 1;
@@ -242,6 +281,7 @@ impl Vault {
             vault_count: checkpoint.count,
             vault_head_seq: checkpoint.head_seq,
             vault_chain,
+            unreadable,
         };
         let jws =
             self.sign_jws(CHECKPOINT_TYPE, &serde_json::to_vec(&signed).expect("checkpoints serialize"))?;
@@ -277,6 +317,7 @@ struct Line<'a> {
     kind: String,
     #[serde(borrow)]
     entry: Option<&'a RawValue>,
+    seq: Option<i64>,
     header: Option<Header>,
     hash: Option<String>,
     signature: Option<String>,
@@ -391,6 +432,10 @@ fn verify_jsonl(
         }
         let line: Line = serde_json::from_str(&text).map_err(|_| bad(format!("{at}: not JSON")))?;
         match (line.kind.as_str(), line.entry, line.hash, line.signature) {
+            ("unreadable", None, Some(hash), None) => {
+                let seq = line.seq.ok_or_else(|| bad(format!("{at}: no entry number")))?;
+                walked.step(&at, seq, sha(&[&walked.previous, unreadable_marker(seq).as_bytes()]), &hash)?;
+            }
             ("entry", Some(entry), Some(hash), None) => {
                 let seq = serde_json::from_str::<AccessEntry>(entry.get())
                     .map_err(|_| bad(format!("{at}: not a log entry")))?
@@ -430,7 +475,7 @@ fn verify_csv(all: &[u8], key: Option<&PublicJwk>) -> Result<ExportCheck, Export
                 }
                 walked = Some(Walked::new(header, first));
             }
-            ("entry", Some(w)) => {
+            ("entry" | "unreadable", Some(w)) => {
                 let seq: i64 = cells[1].parse().map_err(|_| bad(format!("{at}: no entry number")))?;
                 w.step(&at, seq, row_hash(&w.previous, cells), hash)?;
             }
@@ -495,6 +540,25 @@ mod tests {
             check(&bytes, Some(&vault.public_jwk().unwrap())).unwrap();
             let (_d, other) = crate::testing::vault();
             assert!(check(&bytes, Some(&other.public_jwk().unwrap())).is_err(), "another vault's key");
+        }
+    }
+
+    #[test]
+    fn an_entry_that_does_not_open_is_exported_as_a_marker_and_the_rest_still_leaves() {
+        let (_dir, vault) = filled();
+        vault.conn.execute("UPDATE access_log SET record = x'00' WHERE seq = 3", []).unwrap();
+        for format in [ExportFormat::Jsonl, ExportFormat::Csv] {
+            let bytes = export(&vault, format);
+            let checked = check(&bytes, None).unwrap();
+            assert_eq!((checked.checkpoint.count, checked.checkpoint.unreadable), (5, 1));
+            assert!(
+                checked.checkpoint.vault_chain.starts_with("breaks at log-3"),
+                "{}",
+                checked.checkpoint.vault_chain
+            );
+            let text = String::from_utf8(bytes).unwrap();
+            let forged = text.replacen("unreadable", "entry", 1);
+            assert!(check(forged.as_bytes(), None).is_err(), "the marker is part of the chain");
         }
     }
 
