@@ -181,4 +181,17 @@ async fn a_grants_rate_is_enforced() {
     assert!((50..=55).contains(&retry_after), "until the next minute: {retry_after}");
     server.advance(60);
     assert_eq!(brand.read(&token, "deliver-service", "home.country").await.status(), 200, "a new minute");
+
+    // A revoked token's requests count too: past the rate, nothing more is logged.
+    let grants: serde_json::Value =
+        serde_json::from_str(&server.owner(&["grants", "list", "--json"])).unwrap();
+    server.owner(&["grants", "revoke", grants[0]["grant_id"].as_str().unwrap()]);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(brand.read(&token, "deliver-service", "home.country").await.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 429, 429, 429]);
+    let log: serde_json::Value =
+        serde_json::from_str(&server.owner(&["log", "list", "--json", "--outcome", "refused"])).unwrap();
+    assert_eq!(log["entries"].as_array().unwrap().len(), 2, "only the refusals within the rate are logged");
 }

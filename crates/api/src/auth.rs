@@ -90,6 +90,11 @@ impl FromRequestParts<AppState> for BrandAuth {
             },
             Err(TokenProblem::Unknown) => Err(ApiError::invalid_token("the token is unknown or malformed")),
             Err(TokenProblem::NotLive { auth, reason }) => {
+                // A dead token's requests count against its grant's rate too: past it they are
+                // answered 429 without a log entry, so a revoked brand cannot flood the log.
+                if let Some(retry_after) = state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
+                    return Err(ApiError::TooManyRequests(retry_after));
+                }
                 let purpose = query_purpose(parts);
                 let refused = entry(&auth, now, parts.uri.path(), purpose.as_deref(), Outcome::Refused);
                 Err(refuse(state, refused, reason.to_owned(), ApiError::invalid_token).await)
