@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use butler_core::grants::{Authorized, TokenProblem};
-use butler_protocol::{Jwk, Jwks, Problem, ReceiptItem, ReceiptsResponse};
+use butler_protocol::{Jwks, Problem, ReceiptItem, ReceiptsResponse};
 
 use crate::auth::bearer_token;
 use crate::{ApiError, AppState};
@@ -86,7 +86,5 @@ pub async fn list(State(state): State<AppState>, KnownBrand(auth): KnownBrand) -
 pub async fn jwks(State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
     // On the main connection: the first call on a new vault makes the key.
     let key = state.with_vault(|v| Ok(v.public_jwk()?)).await?;
-    Ok(Json(Jwks {
-        keys: vec![Jwk { kty: key.kty, crv: key.crv, x: key.x, kid: key.kid, use_: key.use_, alg: key.alg }],
-    }))
+    Ok(Json(Jwks { keys: vec![key] }))
 }

@@ -376,8 +376,10 @@ impl Walked {
     ) -> Result<ExportCheck, ExportError> {
         let jws = jws.ok_or_else(|| bad("the file ends before its checkpoint: it was cut short"))?;
         // The key id is recomputed from the key: a file cannot borrow another key's id.
-        let carried =
-            PublicJwk::new(&self.header.key.public_key().map_err(|e| bad(format!("the file's key: {e}")))?);
+        let carried = crate::signing::jwk_of(
+            &crate::signing::public_key_of(&self.header.key)
+                .map_err(|e| bad(format!("the file's key: {e}")))?,
+        );
         if carried.kid != self.header.key.kid {
             return Err(bad("the file's key does not have the id it claims"));
         }

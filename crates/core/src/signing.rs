@@ -20,44 +20,26 @@ fn key_place() -> Place {
     Place::new("signing_key", "1", "record")
 }
 
-/// The public half of the vault's signing key, as a JSON Web Key (RFC 8037, OKP / Ed25519).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublicJwk {
-    pub kty: String,
-    pub crv: String,
-    /// The public key, base64url.
-    pub x: String,
-    /// The key id: the base64url SHA-256 thumbprint of the key (RFC 7638).
-    pub kid: String,
-    #[serde(rename = "use")]
-    pub use_: String,
-    pub alg: String,
+/// The public half of the vault's signing key, as a JSON Web Key (RFC 8037, OKP / Ed25519), and
+/// a set of them: the wire types the API publishes.
+pub use butler_protocol::{Jwk as PublicJwk, Jwks};
+
+/// The JWK of a raw Ed25519 public key, its `kid` computed from it (RFC 7638 thumbprint).
+pub fn jwk_of(public: &[u8]) -> PublicJwk {
+    let x = B64.encode(public);
+    // RFC 7638: the required members in lexicographic order, no whitespace.
+    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+    let kid = B64.encode(ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()));
+    PublicJwk { kty: "OKP".into(), crv: "Ed25519".into(), x, kid, use_: "sig".into(), alg: "EdDSA".into() }
 }
 
-impl PublicJwk {
-    /// The JWK of a raw Ed25519 public key, its `kid` computed from it.
-    pub fn new(public: &[u8]) -> Self {
-        let x = B64.encode(public);
-        // RFC 7638: the required members in lexicographic order, no whitespace.
-        let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
-        let kid = B64.encode(ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()));
-        Self { kty: "OKP".into(), crv: "Ed25519".into(), x, kid, use_: "sig".into(), alg: "EdDSA".into() }
+/// The raw 32-byte public key of a JWK, if it is an Ed25519 one.
+pub fn public_key_of(key: &PublicJwk) -> Result<Vec<u8>, JwsError> {
+    let raw = B64.decode(&key.x).map_err(|_| JwsError("the key's `x` is not base64url"))?;
+    if key.kty != "OKP" || key.crv != "Ed25519" || raw.len() != 32 {
+        return Err(JwsError("the key is not an Ed25519 public key"));
     }
-
-    /// The raw 32-byte public key.
-    pub fn public_key(&self) -> Result<Vec<u8>, JwsError> {
-        let key = B64.decode(&self.x).map_err(|_| JwsError("the key's `x` is not base64url"))?;
-        if self.kty != "OKP" || self.crv != "Ed25519" || key.len() != 32 {
-            return Err(JwsError("the key is not an Ed25519 public key"));
-        }
-        Ok(key)
-    }
-}
-
-/// A JSON Web Key Set holding the vault's public key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Jwks {
-    pub keys: Vec<PublicJwk>,
+    Ok(raw)
 }
 
 /// Why a signature does not verify.
@@ -95,17 +77,14 @@ impl Vault {
 
     /// The public key, as the JWK anyone verifies Butler's signatures with.
     pub fn public_jwk(&self) -> Result<PublicJwk> {
-        Ok(PublicJwk::new(self.signing_pair()?.public_key().as_ref()))
+        Ok(jwk_of(self.signing_pair()?.public_key().as_ref()))
     }
 
     /// Signs `payload` (JSON) as a JWS in compact serialization, typed `typ`.
     pub fn sign_jws(&self, typ: &str, payload: &[u8]) -> Result<String> {
         let pair = self.signing_pair()?;
-        let header = Header {
-            alg: "EdDSA".into(),
-            kid: PublicJwk::new(pair.public_key().as_ref()).kid,
-            typ: typ.into(),
-        };
+        let header =
+            Header { alg: "EdDSA".into(), kid: jwk_of(pair.public_key().as_ref()).kid, typ: typ.into() };
         let signing_input = format!(
             "{}.{}",
             B64.encode(serde_json::to_vec(&header).expect("headers serialize")),
@@ -119,7 +98,7 @@ impl Vault {
 /// Checks a compact JWS against an Ed25519 public key and returns its payload. Needs no vault:
 /// this is what anyone holding the public key can do.
 pub fn verify_jws(jws: &str, key: &PublicJwk) -> Result<Vec<u8>, JwsError> {
-    let public = key.public_key()?;
+    let public = public_key_of(key)?;
     let mut parts = jws.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
