@@ -381,17 +381,8 @@ fn verify(vault: &Vault) -> Result<()> {
 fn print_entry(e: &AccessEntry) {
     let disclosed: Vec<String> =
         e.disclosed.iter().map(|d| format!("{} ({})", d.field, mode_name(d.mode))).collect();
-    let withheld: Vec<String> = e
-        .withheld
-        .iter()
-        .map(|w| {
-            format!(
-                "{} ({})",
-                w.field,
-                serde_json::to_value(w.reason).unwrap_or_default().as_str().unwrap_or("?")
-            )
-        })
-        .collect();
+    let withheld: Vec<String> =
+        e.withheld.iter().map(|w| format!("{} ({})", w.field, w.reason.as_str())).collect();
     println!(
         "{}  {}  {}  {}  purpose {}  {}",
         receipt(e.seq),

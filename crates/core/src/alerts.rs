@@ -64,13 +64,8 @@ fn place(id: i64) -> Place {
 impl Vault {
     /// Every flag, newest first, at most `limit`.
     pub fn alerts(&self, limit: usize) -> Result<Vec<Alert>> {
-        let mut stmt = self.conn.prepare("SELECT id, record FROM alert ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, sealed) = row?;
+        for (id, sealed) in self.newest_sealed("alert", "id", limit)? {
             let mut alert: Alert = self.json_open(&place(id), &sealed)?;
             alert.id = id;
             out.push(alert);

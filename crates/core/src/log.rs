@@ -374,16 +374,10 @@ impl Vault {
 
     /// The newest entries first, at most `limit`.
     pub fn access_log(&self, limit: usize) -> Result<Vec<AccessEntry>> {
-        let mut stmt = self.conn.prepare("SELECT seq, record FROM access_log ORDER BY seq DESC LIMIT ?1")?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, sealed) = row?;
-            out.push(self.open_entry(seq, &sealed)?);
-        }
-        Ok(out)
+        self.newest_sealed("access_log", "seq", limit)?
+            .into_iter()
+            .map(|(seq, sealed)| self.open_entry(seq, &sealed))
+            .collect()
     }
 }
 

@@ -112,17 +112,8 @@ const CSV_COLUMNS: [&str; 15] = [
 ];
 
 fn csv_cells(e: &AccessEntry) -> Vec<String> {
-    let withheld = e
-        .withheld
-        .iter()
-        .map(|w| {
-            format!(
-                "{} ({})",
-                w.field,
-                serde_json::to_value(w.reason).unwrap_or_default().as_str().unwrap_or("")
-            )
-        })
-        .collect::<Vec<_>>();
+    let withheld =
+        e.withheld.iter().map(|w| format!("{} ({})", w.field, w.reason.as_str())).collect::<Vec<_>>();
     vec![
         "entry".into(),
         e.seq.to_string(),

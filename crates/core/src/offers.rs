@@ -213,13 +213,8 @@ impl Vault {
 
     /// The inbox, newest first: every offer with Butler's decision and reason.
     pub fn inbox(&self, limit: usize) -> Result<Vec<InboxOffer>> {
-        let mut stmt = self.conn.prepare("SELECT id, record FROM offer ORDER BY id DESC LIMIT ?1")?;
-        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, sealed) = row?;
+        for (id, sealed) in self.newest_sealed("offer", "id", limit)? {
             let item: InboxOffer = self.json_open(&offer_place(id), &sealed)?;
             if item.id != id {
                 return Err(crate::crypto::CryptoError::Tampered(offer_place(id)).into());

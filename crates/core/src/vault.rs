@@ -585,6 +585,16 @@ impl Vault {
         Ok(())
     }
 
+    /// The newest rows of a table of sealed records, `(id, sealed)`, at most `limit`. `table`
+    /// and `id` are this crate's own names, never outside text.
+    pub(crate) fn newest_sealed(&self, table: &str, id: &str, limit: usize) -> Result<Vec<(i64, Vec<u8>)>> {
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT {id}, record FROM {table} ORDER BY {id} DESC LIMIT ?1"))?;
+        let rows =
+            stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The state version: it moves with every committed change to the profile, brands, grants or
     /// tokens, whichever process made it.
     pub fn state_version(&self) -> Result<i64> {

@@ -116,6 +116,21 @@ pub enum WithheldReason {
     Sensitive,
 }
 
+impl WithheldReason {
+    /// The reason's name, as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WithheldReason::NotGranted => "not_granted",
+            WithheldReason::UnknownField => "unknown_field",
+            WithheldReason::Empty => "empty",
+            WithheldReason::AnswerOnly => "answer_only",
+            WithheldReason::SwitchedOff => "switched_off",
+            WithheldReason::Expired => "expired",
+            WithheldReason::Sensitive => "sensitive",
+        }
+    }
+}
+
 /// A field withheld, and why.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -582,4 +597,17 @@ pub struct Jwk {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn withheld_reasons_are_named_as_serialized() {
+        use WithheldReason::*;
+        for r in [NotGranted, UnknownField, Empty, AnswerOnly, SwitchedOff, Expired, Sensitive] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str(), "{r:?}");
+        }
+    }
 }
