@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 pub use error::ApiError;
 
 /// The port `butler serve` uses unless told otherwise.
-pub const DEFAULT_PORT: u16 = 7373;
+pub const DEFAULT_PORT: u16 = butler_core::settings::DEFAULT_API_PORT;
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long one request may take.

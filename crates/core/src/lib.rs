@@ -18,6 +18,7 @@
 //! - [`review`]: the owner's queries over the access log, its counts, and what a brand knows.
 //! - [`signing`]: the vault's Ed25519 key, JWS signatures and the public JWK.
 //! - [`receipts`]: signed consent receipts, one for every grant change, in its transaction.
+//! - [`settings`]: the owner's app settings (auto-lock, the API's port).
 //! - [`cache`]: decrypted reads the brand API keeps until the vault's state version moves.
 
 pub mod access;
@@ -39,6 +40,7 @@ pub mod prefs;
 pub mod profile;
 pub mod receipts;
 pub mod review;
+pub mod settings;
 pub mod signing;
 pub mod taxonomy;
 #[cfg(test)]

@@ -1,0 +1,579 @@
+//! The owner's actions as Tauri commands. Each is a thin call into the core through the
+//! [`Session`]; errors cross as [`CommandError`] (a stable code and a message).
+//!
+//! `commands!` writes each action twice: as a plain function in [`ops`] (what the tests call)
+//! and as the `#[tauri::command]` the UI invokes, which runs off the main thread and takes its
+//! arguments in snake case, as the generated TypeScript types name them.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use butler_core::access::{AccessSpec, Purpose, parse_mode};
+use butler_core::catalog::Field;
+use butler_core::export::{self, ExportFile};
+use butler_core::grants::{Approval, GrantStatus};
+use butler_core::interests::{NewInterest, Source, State, Subject};
+use butler_core::log_export::ExportFormat;
+use butler_core::offers::SuggestionStatus;
+use butler_core::prefs::{Caps, OfferPreferences, QuietHours};
+use butler_core::review::LogFilter;
+use butler_core::settings::OwnerSettings;
+use butler_core::{KdfParams, taxonomy};
+use butler_protocol::{Channel, OfferKind, Tactic};
+use jiff::Timestamp;
+use jiff::civil::{Date, Time};
+use secrecy::SecretString;
+
+use crate::dto::{AlertView, GrantView};
+use crate::dto::{
+    ApiStatus, ApprovalInput, BrandView, ChainStatus, CommandError, CommandResult, DailyCountView,
+    ExportDone, ImportDone, InterestChange, InterestView, KnowledgeView, LogFilterInput, LogPageView,
+    NewInterestInput, OfferPrefsView, OfferView, OfferVocabulary, ProfileField, Progress, ReceiptView,
+    RequestView, SettingsView, SuggestionView, TopicView, VaultStatus,
+};
+use crate::session::Session;
+use crate::views;
+
+macro_rules! commands {
+    ($( $(#[$doc:meta])* fn $name:ident($session:ident $(, $arg:ident: $ty:ty)*) -> $ret:ty $body:block )*) => {
+        /// The actions as plain functions of the session.
+        pub mod ops {
+            #[allow(clippy::wildcard_imports)]
+            use super::*;
+            $( $(#[$doc])* pub fn $name($session: &Session $(, $arg: $ty)*) -> CommandResult<$ret> $body )*
+        }
+
+        $(
+            $(#[$doc])*
+            #[tauri::command(async, rename_all = "snake_case")]
+            #[allow(clippy::needless_pass_by_value, reason = "Tauri hands each command its arguments by value")]
+            pub fn $name(session: tauri::State<'_, Session> $(, $arg: $ty)*) -> CommandResult<$ret> {
+                ops::$name(&session $(, $arg)*)
+            }
+        )*
+
+        /// Every command, for `tauri::Builder::invoke_handler`.
+        pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+    };
+}
+
+fn secret(s: String) -> SecretString {
+    SecretString::from(s)
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> CommandError {
+    CommandError { code: "invalid_value".into(), message: message.into(), field: Some(field.to_owned()) }
+}
+
+fn field(name: &str) -> CommandResult<Field> {
+    Field::from_str(name).map_err(|e| invalid("field", e.reason))
+}
+
+fn date(field: &str, s: &str) -> CommandResult<Date> {
+    s.trim().parse().map_err(|_| invalid(field, format!("`{s}` is not a date (YYYY-MM-DD)")))
+}
+
+fn time(field: &str, s: &str) -> CommandResult<Time> {
+    s.trim().parse().map_err(|_| invalid(field, format!("`{s}` is not a time of day (HH:MM)")))
+}
+
+/// A time filter: an RFC 3339 instant, or a day (its start, in UTC).
+fn instant(field: &str, s: &str) -> CommandResult<Timestamp> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let day = date(field, s)?;
+    day.to_zoned(jiff::tz::TimeZone::UTC).map(|z| z.timestamp()).map_err(|e| invalid(field, e.to_string()))
+}
+
+fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+fn vocab<T: FromStr<Err = String> + Ord>(field: &str, names: &[String]) -> CommandResult<BTreeSet<T>> {
+    names.iter().map(|n| T::from_str(n).map_err(|e| invalid(field, e))).collect()
+}
+
+fn names<T: Copy>(set: &BTreeSet<T>, name: impl Fn(T) -> &'static str) -> Vec<String> {
+    set.iter().map(|t| name(*t).to_owned()).collect()
+}
+
+fn prefs_view(p: &OfferPreferences) -> OfferPrefsView {
+    OfferPrefsView {
+        kinds_wanted: names(&p.kinds_wanted, OfferKind::as_str),
+        kinds_unwanted: names(&p.kinds_unwanted, OfferKind::as_str),
+        channels: names(&p.channels, Channel::as_str),
+        per_brand_per_day: p.per_brand.per_day,
+        per_brand_per_week: p.per_brand.per_week,
+        overall_per_day: p.overall.per_day,
+        overall_per_week: p.overall.per_week,
+        quiet_start: p.quiet_hours.map(|q| q.start.strftime("%H:%M").to_string()),
+        quiet_end: p.quiet_hours.map(|q| q.end.strftime("%H:%M").to_string()),
+        time_zone: p.time_zone.clone(),
+        unwelcome_tactics: names(&p.unwelcome_tactics, Tactic::as_str),
+    }
+}
+
+fn prefs_from(v: &OfferPrefsView) -> CommandResult<OfferPreferences> {
+    let quiet_hours = match (&v.quiet_start, &v.quiet_end) {
+        (Some(start), Some(end)) => {
+            Some(QuietHours { start: time("quiet_start", start)?, end: time("quiet_end", end)? })
+        }
+        (None, None) => None,
+        _ => {
+            return Err(invalid(
+                "quiet_end",
+                "give both the start and the end of the quiet hours, or neither",
+            ));
+        }
+    };
+    Ok(OfferPreferences {
+        kinds_wanted: vocab("kinds_wanted", &v.kinds_wanted)?,
+        kinds_unwanted: vocab("kinds_unwanted", &v.kinds_unwanted)?,
+        channels: vocab("channels", &v.channels)?,
+        per_brand: Caps { per_day: v.per_brand_per_day, per_week: v.per_brand_per_week },
+        overall: Caps { per_day: v.overall_per_day, per_week: v.overall_per_week },
+        quiet_hours,
+        time_zone: v.time_zone.trim().to_owned(),
+        unwelcome_tactics: vocab("unwelcome_tactics", &v.unwelcome_tactics)?,
+    })
+}
+
+fn profile_field(vault: &butler_core::Vault, f: Field) -> CommandResult<ProfileField> {
+    let value = if f.is_simple() { vault.field(f)?.map(|v| v.to_string()) } else { None };
+    Ok(ProfileField::of(f, value))
+}
+
+fn brand_name(vault: &butler_core::Vault, client_id: &str) -> CommandResult<String> {
+    Ok(vault.brand(client_id)?.map_or_else(|| client_id.to_owned(), |b| b.name))
+}
+
+fn export_file(path: &str) -> CommandResult<PathBuf> {
+    let path = PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() {
+        return Err(invalid("path", "choose where to save the file"));
+    }
+    if path.is_dir() {
+        return Err(invalid("path", "that is a folder: give a file name"));
+    }
+    Ok(path)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a failed write never leaves a
+/// half-written file under the chosen name.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> CommandResult<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.partial",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    let io = |e: std::io::Error| CommandError::new("io", format!("cannot write {}: {e}", path.display()));
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+fn progress(session: &Session, task: &str, step: &str, done: u64, total: Option<u64>) {
+    let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    session.report(Progress {
+        task: task.into(),
+        step: step.into(),
+        done: clamp(done),
+        total: total.map(clamp),
+    });
+}
+
+commands! {
+    /// Whether there is a vault, whether it is unlocked, and the brand API's state.
+    fn vault_status(session) -> VaultStatus {
+        Ok(session.status())
+    }
+
+    /// Creates the vault with this passphrase and unlocks it.
+    fn create_vault(session, passphrase: String) -> VaultStatus {
+        session.create(&secret(passphrase))
+    }
+
+    fn unlock(session, passphrase: String) -> VaultStatus {
+        session.unlock(&secret(passphrase))
+    }
+
+    fn lock(session) -> () {
+        session.lock("owner");
+        Ok(())
+    }
+
+    /// The owner is at the keyboard: the auto-lock clock starts again.
+    fn activity(session) -> () {
+        session.touch();
+        Ok(())
+    }
+
+    fn api_status(session) -> Option<ApiStatus> {
+        Ok(session.api_status())
+    }
+
+    /// Every catalog field with its value.
+    fn profile_fields(session) -> Vec<ProfileField> {
+        session.with_vault(|v| Field::ALL.into_iter().map(|f| profile_field(v, f)).collect())
+    }
+
+    /// Sets a field from what the owner typed; a bad value is refused with the reason.
+    fn set_field(session, name: String, value: String) -> ProfileField {
+        let f = field(&name)?;
+        let parsed = f.parse(&value).map_err(|e| invalid(&name, e.reason))?;
+        session.with_vault(|v| {
+            v.set_field(f, &parsed)?;
+            profile_field(v, f)
+        })
+    }
+
+    fn unset_field(session, name: String) -> ProfileField {
+        let f = field(&name)?;
+        session.with_vault(|v| {
+            v.unset_field(f)?;
+            profile_field(v, f)
+        })
+    }
+
+    fn interests(session) -> Vec<InterestView> {
+        let today = today();
+        session.with_vault(|v| Ok(v.interests()?.iter().map(|i| InterestView::of(i, today)).collect()))
+    }
+
+    fn add_interest(session, interest: NewInterestInput) -> InterestView {
+        let subject = match (interest.topic, interest.text.as_deref()) {
+            (Some(id), None) => Subject::topic(id),
+            (None, Some(text)) => Subject::text(text),
+            _ => return Err(invalid("interest", "choose a topic or type a few words, not both")),
+        }
+        .map_err(|e| invalid("interest", e.reason))?;
+        let expires = interest.expires.as_deref().map(|d| date("expires", d)).transpose()?;
+        let new = NewInterest { subject, weight: interest.weight, source: Source::Stated, expires, one_off: interest.one_off };
+        let today = today();
+        session.with_vault(|v| Ok(InterestView::of(&v.add_interest(new, today)?, today)))
+    }
+
+    /// Switches an interest on or off, snoozes it, sets its expiry, its one-off mark or weight.
+    fn change_interest(session, id: i64, change: InterestChange) -> InterestView {
+        let today = today();
+        let change = match change {
+            InterestChange::Snooze { until } => {
+                let until = date("until", &until)?;
+                if until <= today {
+                    return Err(invalid("until", "snooze until a day after today"));
+                }
+                InterestChange::Snooze { until: until.to_string() }
+            }
+            other => other,
+        };
+        session.with_vault(|v| {
+            let changed = v.update_interest(butler_core::interests::InterestId(id), |i| {
+                match &change {
+                    InterestChange::SwitchOn => i.state = State::Active,
+                    InterestChange::SwitchOff => i.state = State::Off,
+                    InterestChange::Snooze { until } => {
+                        i.state = State::Snoozed { until: until.parse().unwrap_or(today) };
+                    }
+                    InterestChange::Expire { on } => i.expires = on.as_deref().and_then(|d| d.parse().ok()),
+                    InterestChange::OneOff { one_off } => i.one_off = *one_off,
+                    InterestChange::Weight { weight } => i.weight = *weight,
+                }
+                Ok(())
+            })?;
+            Ok(InterestView::of(&changed, today))
+        })
+    }
+
+    fn remove_interest(session, id: i64) -> () {
+        session.with_vault(|v| Ok(v.remove_interest(butler_core::interests::InterestId(id))?))
+    }
+
+    /// Topics of the taxonomy whose path holds every word of the query (at most 50).
+    fn search_topics(session, query: String) -> Vec<TopicView> {
+        let _ = session;
+        Ok(taxonomy::search(&query)
+            .into_iter()
+            .take(50)
+            .map(|t| TopicView { id: t.id, name: t.name().to_owned(), path: t.path.to_owned() })
+            .collect())
+    }
+
+    fn offer_prefs(session) -> OfferPrefsView {
+        session.with_vault(|v| Ok(prefs_view(&v.offer_preferences()?)))
+    }
+
+    fn set_offer_prefs(session, prefs: OfferPrefsView) -> OfferPrefsView {
+        let prefs = prefs_from(&prefs)?;
+        session.with_vault(|v| {
+            v.set_offer_preferences(&prefs)?;
+            Ok(prefs_view(&v.offer_preferences()?))
+        })
+    }
+
+    fn offer_vocabulary(session) -> OfferVocabulary {
+        let _ = session;
+        Ok(OfferVocabulary {
+            kinds: OfferKind::ALL.iter().map(|k| k.as_str().to_owned()).collect(),
+            channels: Channel::ALL.iter().map(|c| c.as_str().to_owned()).collect(),
+            tactics: Tactic::ALL.iter().map(|t| t.as_str().to_owned()).collect(),
+        })
+    }
+
+    /// Brands' requests waiting for the owner.
+    fn pending_requests(session) -> Vec<RequestView> {
+        session.with_vault(|v| Ok(v.pending_requests(Timestamp::now())?.iter().map(views::request).collect()))
+    }
+
+    /// Approves a request, as asked or narrowed (fewer fields, coarser modes, fewer purposes,
+    /// fewer days).
+    fn approve_request(session, approval: ApprovalInput) -> GrantView {
+        let mut spec = AccessSpec::default();
+        for f in &approval.fields {
+            let mode = parse_mode(&f.mode).map_err(|e| invalid(&f.field, e.to_string()))?;
+            spec.add_field(field(&f.field)?, mode).map_err(|e| invalid(&f.field, e.to_string()))?;
+        }
+        for p in &approval.purposes {
+            spec.purposes.insert(Purpose::from_str(p).map_err(|e| invalid("purposes", e.to_string()))?);
+        }
+        let sensitive_consent = approval.sensitive_consent.iter().map(|f| field(f)).collect::<Result<_, _>>()?;
+        let decision = Approval { narrowed_to: Some(spec), sensitive_consent, days: approval.days, rate_per_minute: None };
+        let now = Timestamp::now();
+        let view = session.with_vault(|v| {
+            let grant = v.approve_request(&approval.user_code, &decision, now)?;
+            Ok(views::grant(&grant, &brand_name(v, &grant.client_id)?, now))
+        })?;
+        session.check_requests();
+        Ok(view)
+    }
+
+    fn deny_request(session, user_code: String) -> () {
+        session.with_vault(|v| Ok(v.deny_request(&user_code, Timestamp::now())?))?;
+        session.check_requests();
+        Ok(())
+    }
+
+    /// Every brand that registered, with its grants, newest first.
+    fn brands(session) -> Vec<BrandView> {
+        let now = Timestamp::now();
+        session.with_vault(|v| {
+            let grants = v.grants()?;
+            let mut brands: Vec<BrandView> = v
+                .brands()?
+                .iter()
+                .map(|b| BrandView {
+                    brand: views::brand_summary(b),
+                    registered_at: b.registered_at.to_string(),
+                    grants: grants.iter().filter(|g| g.client_id == b.client_id).map(|g| views::grant(g, &b.name, now)).collect(),
+                })
+                .collect();
+            brands.sort_by(|a, b| b.registered_at.cmp(&a.registered_at));
+            Ok(brands)
+        })
+    }
+
+    /// Pauses (`paused`), resumes (`active`) or revokes (`revoked`) a grant.
+    fn set_grant_status(session, grant_id: String, status: String) -> GrantView {
+        let status = match status.as_str() {
+            "active" => GrantStatus::Active,
+            "paused" => GrantStatus::Paused,
+            "revoked" => GrantStatus::Revoked,
+            other => return Err(invalid("status", format!("`{other}` is not active, paused or revoked"))),
+        };
+        let now = Timestamp::now();
+        session.with_vault(|v| {
+            let grant = v.set_grant_status(&grant_id, status)?;
+            Ok(views::grant(&grant, &brand_name(v, &grant.client_id)?, now))
+        })
+    }
+
+    /// What the brand was given, by field, mode and purpose, from the log.
+    fn brand_knowledge(session, client_id: String) -> Vec<KnowledgeView> {
+        session.with_vault(|v| Ok(v.what_brand_knows(&client_id, Timestamp::now())?.iter().map(views::knowledge).collect()))
+    }
+
+    /// The brand's signed consent receipts, newest first.
+    fn brand_receipts(session, client_id: String) -> Vec<ReceiptView> {
+        session.with_vault(|v| {
+            v.record_expiries(Timestamp::now())?;
+            Ok(v.receipts_of_brand(&client_id)?.iter().map(views::receipt_view).collect())
+        })
+    }
+
+    /// A page of the access log, newest first.
+    fn query_log(session, filter: LogFilterInput, before: Option<i64>, limit: u32) -> LogPageView {
+        let outcome = filter
+            .outcome
+            .as_deref()
+            .map(|o| {
+                serde_json::from_value(serde_json::Value::String(capitalized(o)))
+                    .map_err(|_| invalid("outcome", format!("`{o}` is not disclosed, narrowed, refused or received")))
+            })
+            .transpose()?;
+        let filter = LogFilter {
+            brand: filter.brand.filter(|s| !s.is_empty()),
+            field: filter.field.filter(|s| !s.is_empty()),
+            purpose: filter.purpose.filter(|s| !s.is_empty()),
+            outcome,
+            since: filter.since.as_deref().filter(|s| !s.is_empty()).map(|s| instant("since", s)).transpose()?,
+            until: filter.until.as_deref().filter(|s| !s.is_empty()).map(|s| instant("until", s)).transpose()?,
+            text: filter.text.filter(|s| !s.trim().is_empty()),
+        };
+        let limit = usize::try_from(limit.clamp(1, 500)).unwrap_or(500);
+        session.with_vault(|v| Ok(views::page(&v.query_log(&filter, before, limit)?)))
+    }
+
+    /// Requests per brand, day and outcome over the last `days` days.
+    fn log_counts(session, days: u32) -> Vec<DailyCountView> {
+        let since = today().checked_sub(jiff::Span::new().days(i64::from(days.min(3660)))).ok();
+        session.with_vault(|v| Ok(v.log_counts(since, None)?.iter().map(views::daily).collect()))
+    }
+
+    /// Checks the whole chain of the log, with progress.
+    fn verify_log(session) -> ChainStatus {
+        let result = session.with_vault(|v| {
+            Ok(v.verify_log(|n| {
+                if n % 5000 == 0 {
+                    progress(session, "verify_log", "Checking the chain", n, None);
+                }
+            })?)
+        })?;
+        let checked_at = Timestamp::now().to_string();
+        Ok(match result {
+            Ok(entries) => ChainStatus { verified: true, entries: u32::try_from(entries).unwrap_or(u32::MAX), broken_at: None, reason: None, checked_at },
+            Err(b) => ChainStatus { verified: false, entries: 0, broken_at: Some(b.seq), reason: Some(b.reason.to_owned()), checked_at },
+        })
+    }
+
+    fn alerts(session, limit: u32) -> Vec<AlertView> {
+        session.with_vault(|v| Ok(v.alerts(limit as usize)?.iter().map(views::alert).collect()))
+    }
+
+    fn inbox(session, limit: u32) -> Vec<OfferView> {
+        let now = Timestamp::now();
+        session.with_vault(|v| Ok(v.inbox(limit as usize)?.iter().map(|o| views::offer(o, now)).collect()))
+    }
+
+    fn suggestions(session) -> Vec<SuggestionView> {
+        session.with_vault(|v| Ok(v.suggestions()?.iter().map(views::suggestion).collect()))
+    }
+
+    /// `accept` (with a weight), `one_off` or `reject` a suggestion.
+    fn decide_suggestion(session, id: i64, decision: String, weight: Option<f64>) -> () {
+        let status = match decision.as_str() {
+            "accept" => SuggestionStatus::Accepted,
+            "one_off" => SuggestionStatus::OneOff,
+            "reject" => SuggestionStatus::Rejected,
+            other => return Err(invalid("decision", format!("`{other}` is not accept, one_off or reject"))),
+        };
+        session.with_vault(|v| {
+            v.decide_suggestion(id, status, weight.unwrap_or(0.5), today())?;
+            Ok(())
+        })
+    }
+
+    fn settings(session) -> SettingsView {
+        let owner = session.settings()?;
+        let retention = session.with_vault(|v| Ok(v.log_retention_days()?))?;
+        Ok(SettingsView { auto_lock_minutes: owner.auto_lock_minutes, api_port: owner.api_port, log_retention_days: retention })
+    }
+
+    fn set_settings(session, settings: SettingsView) -> SettingsView {
+        session.with_vault(|v| Ok(v.set_log_retention_days(settings.log_retention_days)?))
+            .map_err(|e| CommandError { field: Some("log_retention_days".into()), ..e })?;
+        session.set_settings(OwnerSettings { auto_lock_minutes: settings.auto_lock_minutes, api_port: settings.api_port })?;
+        ops::settings(session)
+    }
+
+    fn change_passphrase(session, current: String, new: String) -> () {
+        session.change_passphrase(&secret(current), &secret(new))
+    }
+
+    /// Exports the profile: sealed with `passphrase`, or readable JSON without one.
+    fn export_profile(session, path: String, passphrase: Option<String>) -> ExportDone {
+        let path = export_file(&path)?;
+        progress(session, "export_profile", "Reading the profile", 0, Some(3));
+        let doc = session.with_vault(|v| Ok(v.export_document()?))?;
+        let bytes = match passphrase {
+            Some(p) => {
+                progress(session, "export_profile", "Sealing the file (deriving its key)", 1, Some(3));
+                export::seal_document(&doc, &secret(p), KdfParams::DEFAULT)?
+            }
+            None => export::plain_document(&doc),
+        };
+        progress(session, "export_profile", "Writing the file", 2, Some(3));
+        write_whole(&path, &bytes)?;
+        progress(session, "export_profile", "Done", 3, Some(3));
+        Ok(ExportDone { path: path.display().to_string(), bytes: u32::try_from(bytes.len()).unwrap_or(u32::MAX), entries: None })
+    }
+
+    /// Imports a profile export, all or nothing. `replace` overwrites a profile already there.
+    fn import_profile(session, path: String, passphrase: Option<String>, replace: bool) -> ImportDone {
+        progress(session, "import_profile", "Reading the file", 0, Some(3));
+        let bytes = std::fs::read(path.trim()).map_err(|e| invalid("path", format!("cannot read {path}: {e}")))?;
+        let parsed = ExportFile::parse(&bytes)?;
+        let doc = match parsed {
+            ExportFile::Plain(doc) => *doc,
+            ExportFile::Sealed(sealed) => {
+                let Some(p) = passphrase else {
+                    return Err(invalid("passphrase", "this export is sealed: give its passphrase"));
+                };
+                progress(session, "import_profile", "Opening the sealed file (deriving its key)", 1, Some(3));
+                sealed.open(&secret(p))?
+            }
+        };
+        progress(session, "import_profile", "Checking and saving every value", 2, Some(3));
+        let offer_preferences = doc.offer_preferences.is_some();
+        let summary = session.with_vault(|v| Ok(v.import_document(doc, replace)?))?;
+        progress(session, "import_profile", "Done", 3, Some(3));
+        Ok(ImportDone {
+            fields: u32::try_from(summary.fields).unwrap_or(u32::MAX),
+            interests: u32::try_from(summary.interests).unwrap_or(u32::MAX),
+            offer_preferences,
+        })
+    }
+
+    /// Exports the access log (`jsonl` or `csv`), chained and signed, with progress.
+    fn export_log(session, path: String, format: String) -> ExportDone {
+        let path = export_file(&path)?;
+        let format = match format.as_str() {
+            "jsonl" => ExportFormat::Jsonl,
+            "csv" => ExportFormat::Csv,
+            other => return Err(invalid("format", format!("`{other}` is not jsonl or csv"))),
+        };
+        let mut bytes = Vec::new();
+        let checkpoint = session.with_vault(|v| {
+            Ok(v.export_log(&mut bytes, format, Timestamp::now(), |n| {
+                if n % 1000 == 0 {
+                    progress(session, "export_log", "Writing entries", n, None);
+                }
+            })?)
+        })?;
+        write_whole(&path, &bytes)?;
+        progress(session, "export_log", "Done", checkpoint.count, Some(checkpoint.count));
+        Ok(ExportDone {
+            path: path.display().to_string(),
+            bytes: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            entries: Some(u32::try_from(checkpoint.count).unwrap_or(u32::MAX)),
+        })
+    }
+
+    /// Where exports go unless the owner chooses: the Downloads folder, else home.
+    fn default_export_dir(session) -> String {
+        let _ = session;
+        let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+        let downloads = home.join("Downloads");
+        Ok(if downloads.is_dir() { downloads } else { home }.display().to_string())
+    }
+}
+
+/// `narrowed` → `Narrowed`, the log outcome's serde name.
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+}

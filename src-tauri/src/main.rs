@@ -1,0 +1,3 @@
+fn main() {
+    butler_desktop::run();
+}
