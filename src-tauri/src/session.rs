@@ -254,3 +254,146 @@ impl Drop for Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    use super::*;
+
+    pub(crate) struct Fixture {
+        pub _dir: tempfile::TempDir,
+        pub session: Session,
+        pub notices: Arc<Mutex<Vec<Notice>>>,
+    }
+
+    pub(crate) fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let notices: Arc<Mutex<Vec<Notice>>> = Arc::default();
+        let sink = notices.clone();
+        let config =
+            Config { vault_path: dir.path().join("data").join("butler.vault"), api_port: Some(0), kdf: KdfParams::FLOOR };
+        let session = Session::new(config, Arc::new(move |n| sink.lock().unwrap().push(n)));
+        Fixture { _dir: dir, session, notices }
+    }
+
+    pub(crate) fn pw(s: &str) -> SecretString {
+        SecretString::from(s.to_owned())
+    }
+
+    /// The brand API's discovery document, over plain HTTP/1.1, or the I/O error.
+    fn metadata(port: u16) -> std::io::Result<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        write!(
+            stream,
+            "GET /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    }
+
+    #[test]
+    fn the_brand_api_serves_while_unlocked_and_stops_on_lock() {
+        let f = fixture();
+        let status = f.session.status();
+        assert!(!status.exists && !status.unlocked && status.api.is_none());
+
+        let status = f.session.create(&pw("correct horse battery staple")).unwrap();
+        assert!(status.exists && status.unlocked);
+        let api = status.api.unwrap();
+        assert!(api.serving, "{api:?}");
+        let response = metadata(api.port).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains("device_authorization_endpoint"));
+
+        f.session.lock("owner");
+        assert!(!f.session.status().unlocked);
+        assert!(metadata(api.port).is_err(), "nothing listens once the vault is locked");
+        assert!(matches!(
+            f.notices.lock().unwrap().as_slice(),
+            [Notice::Locked(Locked { reason, idle_minutes: None })] if reason == "owner"
+        ));
+        let err = f.session.with_vault(|_| Ok(())).unwrap_err();
+        assert_eq!(err.code, "locked");
+    }
+
+    #[test]
+    fn unlock_tells_a_wrong_passphrase_by_its_code() {
+        let f = fixture();
+        f.session.create(&pw("correct horse battery staple")).unwrap();
+        f.session.lock("owner");
+        let err = f.session.unlock(&pw("not the passphrase")).unwrap_err();
+        assert_eq!(err.code, "wrong_passphrase");
+        assert!(!f.session.status().unlocked);
+        // The slow-down after a wrong passphrase is the core's (a second or two at first).
+        std::thread::sleep(Duration::from_secs(3));
+        assert!(f.session.unlock(&pw("correct horse battery staple")).unwrap().unlocked);
+    }
+
+    #[test]
+    fn locks_itself_after_the_owners_idle_time() {
+        let f = fixture();
+        f.session.create(&pw("correct horse battery staple")).unwrap();
+        f.session.set_settings(OwnerSettings { auto_lock_minutes: 2, api_port: 7373 }).unwrap();
+        f.session.touch();
+        let start = Instant::now();
+        f.session.tick(start + Duration::from_secs(119));
+        assert!(f.session.status().unlocked, "not yet two minutes");
+        f.session.touch();
+        f.session.tick(Instant::now() + Duration::from_secs(119));
+        assert!(f.session.status().unlocked, "activity restarted the clock");
+        f.session.tick(Instant::now() + Duration::from_secs(121));
+        assert!(!f.session.status().unlocked);
+        assert!(f.notices.lock().unwrap().iter().any(
+            |n| matches!(n, Notice::Locked(Locked { reason, idle_minutes: Some(2) }) if reason == "auto")
+        ));
+    }
+
+    #[test]
+    fn tells_of_each_new_request_once() {
+        let f = fixture();
+        f.session.create(&pw("correct horse battery staple")).unwrap();
+        let now = Timestamp::now();
+        f.session
+            .with_vault(|v| {
+                let brand = v.register_brand(
+                    butler_core::brands::Registration {
+                        client_name: "Acme Shoes".into(),
+                        client_uri: Some("https://shoes.example".into()),
+                        purposes: BTreeSet::new(),
+                    },
+                    now,
+                )?;
+                let spec = butler_core::access::AccessSpec::from_scope("field:sizes.shoe purpose:recommend-products")
+                    .map_err(|e| CommandError::new("invalid_scope", e.to_string()))?;
+                v.start_device_authorization(&brand.client_id, spec, now)?;
+                Ok(())
+            })
+            .unwrap();
+        f.session.check_requests();
+        f.session.check_requests();
+        let notices = f.notices.lock().unwrap();
+        let requests: Vec<_> = notices.iter().filter(|n| matches!(n, Notice::Requests { .. })).collect();
+        assert_eq!(requests.len(), 1, "told once: {notices:?}");
+        let Notice::Requests { pending, new } = requests[0] else { unreachable!() };
+        assert_eq!(*pending, 1);
+        assert_eq!(new[0].brand.name, "Acme Shoes");
+        assert_eq!(new[0].fields[0].field, "sizes.shoe");
+    }
+
+    #[test]
+    fn a_taken_port_is_told_not_fatal() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let mut f = fixture();
+        f.session.config.api_port = Some(port);
+        let status = f.session.create(&pw("correct horse battery staple")).unwrap();
+        assert!(status.unlocked);
+        let api = status.api.unwrap();
+        assert!(!api.serving);
+        assert!(api.problem.unwrap().contains(&format!("port {port} is in use")));
+    }
+}
