@@ -88,6 +88,14 @@
     },
   };
 
+  // More handlers, one file per group of screens in tests/browser/fake/: each file pushes a
+  // function onto window.__FAKE_BUTLER_PLUGINS__ that gets { state, fail, requireUnlocked, emit,
+  // sleep } and returns handlers (and may add to `state`; __FAKE_BUTLER_INIT__ still wins).
+  for (const plugin of window.__FAKE_BUTLER_PLUGINS__ ?? []) {
+    Object.assign(HANDLERS, plugin({ state, fail, requireUnlocked, emit: (...a) => emit(...a), sleep }));
+  }
+  Object.assign(state, window.__FAKE_BUTLER_INIT__ ?? {});
+
   /** A brand asks for access, as the Rust side reports it: the list grows and `requests` fires. */
   function addRequest(request) {
     state.requests.push(request);

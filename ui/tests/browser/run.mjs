@@ -6,10 +6,10 @@
 // Screenshots of every screen go to tests/browser/out/ for a person to look at.
 // Exits non-zero if any test fails; every wait is bounded.
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -17,6 +17,10 @@ const UI = resolve(HERE, '../..');
 const DIST = join(UI, 'dist');
 const OUT = join(HERE, 'out');
 const FAKE_BACKEND = join(HERE, 'fake-backend.js');
+/** More fake handlers (fake/*.js) and more tests (suites/*.mjs), one file per group of screens. */
+const listed = (dir) => (existsSync(dir) ? readdirSync(dir) : []);
+const FAKE_PLUGINS = listed(join(HERE, 'fake')).filter((f) => f.endsWith('.js')).sort().map((f) => join(HERE, 'fake', f));
+const SUITES = listed(join(HERE, 'suites')).filter((f) => f.endsWith('.mjs')).sort().map((f) => join(HERE, 'suites', f));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const STEP_TIMEOUT_MS = 10_000;
@@ -144,6 +148,7 @@ async function openApp(browser, base, { viewport = { width: 1100, height: 760 },
   await page.addInitScript((state) => {
     window.__FAKE_BUTLER_INIT__ = state;
   }, init);
+  for (const plugin of FAKE_PLUGINS) await page.addInitScript({ path: plugin });
   await page.addInitScript({ path: FAKE_BACKEND });
   await page.goto(`${base}/${hash}`, { waitUntil: 'load', timeout: STEP_TIMEOUT_MS });
 
@@ -463,6 +468,9 @@ test('design sample: the shared classes in the shell (screenshots)', async (brow
 // ---------- runner ----------
 
 async function main() {
+  // Each suite exports `default (test, helpers)` and registers its tests with `test`.
+  const helpers = { openApp, visible, shot, check, calls, nav, focused, assertNoHorizontalScroll, assertInViewport, PASSPHRASE };
+  for (const suite of SUITES) (await import(pathToFileURL(suite).href)).default(test, helpers);
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
 
