@@ -162,16 +162,29 @@ fn export_file(path: &str) -> CommandResult<PathBuf> {
     Ok(path)
 }
 
+/// A hidden file beside `path`, for writing before the rename into place.
+fn partial_path(path: &std::path::Path) -> PathBuf {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    dir.join(format!(
+        ".{}.partial",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ))
+}
+
 /// Writes `bytes` to `path` through a temporary file beside it, so a failed write never leaves a
 /// half-written file under the chosen name.
 fn write_whole(path: &std::path::Path, bytes: &[u8]) -> CommandResult<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.partial",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    ));
+    let tmp = partial_path(path);
     let io = |e: std::io::Error| CommandError::new("io", format!("cannot write {}: {e}", path.display()));
-    std::fs::write(&tmp, bytes).map_err(io)?;
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io(e)
@@ -411,8 +424,11 @@ commands! {
             .outcome
             .as_deref()
             .map(|o| {
-                serde_json::from_value(serde_json::Value::String(capitalized(o)))
-                    .map_err(|_| invalid("outcome", format!("`{o}` is not disclosed, narrowed, refused or received")))
+                use butler_core::log::Outcome;
+                [Outcome::Disclosed, Outcome::Narrowed, Outcome::Refused, Outcome::Received]
+                    .into_iter()
+                    .find(|k| k.name() == o)
+                    .ok_or_else(|| invalid("outcome", format!("`{o}` is not disclosed, narrowed, refused or received")))
             })
             .transpose()?;
         let filter = LogFilter {
@@ -546,19 +562,32 @@ commands! {
             "csv" => ExportFormat::Csv,
             other => return Err(invalid("format", format!("`{other}` is not jsonl or csv"))),
         };
-        let mut bytes = Vec::new();
-        let checkpoint = session.with_vault(|v| {
-            Ok(v.export_log(&mut bytes, format, Timestamp::now(), |n| {
+        // Streamed to a file beside the target and renamed into place when complete.
+        let partial = partial_path(&path);
+        let io = |e: std::io::Error| CommandError::new("io", format!("cannot write {}: {e}", path.display()));
+        let file = std::fs::File::create(&partial).map_err(io)?;
+        let mut out = std::io::BufWriter::new(file);
+        let written = session.with_vault(|v| {
+            Ok(v.export_log(&mut out, format, Timestamp::now(), |n| {
                 if n % 1000 == 0 {
                     progress(session, "export_log", "Writing entries", n, None);
                 }
             })?)
+        });
+        let finished = written.and_then(|checkpoint| {
+            let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+            file.sync_all().map_err(io)?;
+            let bytes = file.metadata().map_err(io)?.len();
+            std::fs::rename(&partial, &path).map_err(io)?;
+            Ok((checkpoint, bytes))
+        });
+        let (checkpoint, bytes) = finished.inspect_err(|_| {
+            let _ = std::fs::remove_file(&partial);
         })?;
-        write_whole(&path, &bytes)?;
         progress(session, "export_log", "Done", checkpoint.count, Some(checkpoint.count));
         Ok(ExportDone {
             path: path.display().to_string(),
-            bytes: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
             entries: Some(u32::try_from(checkpoint.count).unwrap_or(u32::MAX)),
         })
     }
@@ -572,8 +601,293 @@ commands! {
     }
 }
 
-/// `narrowed` → `Narrowed`, the log outcome's serde name.
-fn capitalized(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet as Set;
+
+    use butler_core::access::AccessSpec;
+    use butler_core::brands::Registration;
+
+    use super::ops;
+    use crate::dto::{ApprovalInput, GrantedFieldInput, InterestChange, LogFilterInput, NewInterestInput};
+    use crate::session::tests::{Fixture, fixture, pw};
+
+    fn unlocked() -> Fixture {
+        let f = fixture();
+        f.session.create(&pw("correct horse battery staple")).unwrap();
+        f
+    }
+
+    /// A brand asks for `scope`; returns (client id, user code, device code).
+    fn request(f: &Fixture, scope: &str) -> (String, String, String) {
+        let now = jiff::Timestamp::now();
+        f.session
+            .with_vault(|v| {
+                let brand = v.register_brand(
+                    Registration { client_name: "Acme Shoes".into(), client_uri: None, purposes: Set::new() },
+                    now,
+                )?;
+                let auth = v.start_device_authorization(
+                    &brand.client_id,
+                    AccessSpec::from_scope(scope).unwrap(),
+                    now,
+                )?;
+                Ok((brand.client_id, auth.user_code, auth.device_code))
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_bad_value_is_refused_beside_its_field_and_a_good_one_kept() {
+        let f = unlocked();
+        let err = ops::set_field(&f.session, "birth_date".into(), "14/06/1988".into()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.field.as_deref()), ("invalid_value", Some("birth_date")));
+        let err = ops::set_field(&f.session, "shoe_colour".into(), "red".into()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("field"));
+        let saved = ops::set_field(&f.session, "home.country".into(), "gb".into()).unwrap();
+        assert_eq!(saved.value.as_deref(), Some("GB"));
+        let fields = ops::profile_fields(&f.session).unwrap();
+        assert_eq!(fields.len(), butler_core::catalog::Field::ALL.len());
+        let country = fields.iter().find(|p| p.name == "home.country").unwrap();
+        assert_eq!(country.value.as_deref(), Some("GB"));
+        assert!(fields.iter().any(|p| p.name == "interests" && !p.editable));
+        assert!(ops::unset_field(&f.session, "home.country".into()).unwrap().value.is_none());
+    }
+
+    #[test]
+    fn interests_are_added_snoozed_switched_off_and_removed() {
+        let f = unlocked();
+        let topics = ops::search_topics(&f.session, "running".into()).unwrap();
+        let topic = topics.first().expect("the taxonomy has running");
+        let added = ops::add_interest(
+            &f.session,
+            NewInterestInput {
+                topic: Some(topic.id),
+                text: None,
+                weight: 0.8,
+                expires: None,
+                one_off: false,
+            },
+        )
+        .unwrap();
+        assert_eq!((added.status.as_str(), added.topic), ("active", Some(topic.id)));
+        let both = NewInterestInput {
+            topic: Some(1),
+            text: Some("x".into()),
+            weight: 0.5,
+            expires: None,
+            one_off: false,
+        };
+        assert_eq!(ops::add_interest(&f.session, both).unwrap_err().code, "invalid_value");
+
+        let until = (jiff::Zoned::now().date() + jiff::Span::new().days(7)).to_string();
+        let snoozed =
+            ops::change_interest(&f.session, added.id, InterestChange::Snooze { until: until.clone() })
+                .unwrap();
+        assert_eq!(
+            (snoozed.status.as_str(), snoozed.snoozed_until.as_deref()),
+            ("snoozed", Some(until.as_str()))
+        );
+        let past = InterestChange::Snooze { until: "2020-01-01".into() };
+        assert_eq!(
+            ops::change_interest(&f.session, added.id, past).unwrap_err().field.as_deref(),
+            Some("until")
+        );
+        let off = ops::change_interest(&f.session, added.id, InterestChange::SwitchOff).unwrap();
+        assert_eq!(off.status, "off");
+        ops::remove_interest(&f.session, added.id).unwrap();
+        assert!(ops::interests(&f.session).unwrap().is_empty());
+        assert_eq!(ops::remove_interest(&f.session, added.id).unwrap_err().code, "not_found");
+    }
+
+    #[test]
+    fn offer_preferences_round_trip_and_half_quiet_hours_are_refused() {
+        let f = unlocked();
+        let mut prefs = ops::offer_prefs(&f.session).unwrap();
+        prefs.kinds_wanted = vec!["discount".into()];
+        prefs.quiet_start = Some("22:00".into());
+        prefs.quiet_end = Some("07:30".into());
+        prefs.time_zone = "Europe/Paris".into();
+        let saved = ops::set_offer_prefs(&f.session, prefs.clone()).unwrap();
+        assert_eq!(saved, prefs);
+        let mut half = prefs.clone();
+        half.quiet_end = None;
+        assert_eq!(ops::set_offer_prefs(&f.session, half).unwrap_err().field.as_deref(), Some("quiet_end"));
+        let mut unknown = prefs;
+        unknown.channels = vec!["carrier-pigeon".into()];
+        assert_eq!(ops::set_offer_prefs(&f.session, unknown).unwrap_err().field.as_deref(), Some("channels"));
+    }
+
+    #[test]
+    fn a_request_is_approved_narrowed_then_paused_and_revoked() {
+        let f = unlocked();
+        let (client_id, user_code, _) = request(
+            &f,
+            "field:birth_date:exact field:home.country field:sizes.shoe purpose:recommend-products",
+        );
+        let pending = ops::pending_requests(&f.session).unwrap();
+        let asked = &pending[0].fields;
+        let birth = asked.iter().find(|a| a.field == "birth_date").unwrap();
+        assert_eq!(birth.allowed_modes, ["exact", "coarse", "answer"], "as asked or coarser");
+
+        let approval = ApprovalInput {
+            user_code: user_code.clone(),
+            fields: vec![
+                GrantedFieldInput { field: "birth_date".into(), mode: "coarse".into() },
+                GrantedFieldInput { field: "sizes.shoe".into(), mode: "exact".into() },
+            ],
+            purposes: vec!["recommend-products".into()],
+            days: Some(7),
+            sensitive_consent: vec![],
+        };
+        let grant = ops::approve_request(&f.session, approval).unwrap();
+        let granted: Vec<_> = grant.fields.iter().map(|g| (g.field.as_str(), g.mode.as_str())).collect();
+        assert_eq!(granted, [("birth_date", "coarse"), ("sizes.shoe", "exact")]);
+        assert_eq!(grant.state, "active");
+        assert!(ops::pending_requests(&f.session).unwrap().is_empty());
+
+        let paused = ops::set_grant_status(&f.session, grant.id.clone(), "paused".into()).unwrap();
+        assert!(!paused.live && paused.state == "paused");
+        let revoked = ops::set_grant_status(&f.session, grant.id.clone(), "revoked".into()).unwrap();
+        assert_eq!(revoked.state, "revoked");
+        let again = ops::set_grant_status(&f.session, grant.id.clone(), "active".into()).unwrap_err();
+        assert_eq!(again.code, "conflict", "revocation is final");
+
+        let brands = ops::brands(&f.session).unwrap();
+        assert_eq!(brands[0].brand.client_id, client_id);
+        assert_eq!(brands[0].grants[0].state, "revoked");
+        let events: Vec<String> =
+            ops::brand_receipts(&f.session, client_id).unwrap().into_iter().map(|r| r.event).collect();
+        assert_eq!(events, ["revoked", "paused", "granted"]);
+    }
+
+    #[test]
+    fn approving_more_than_asked_is_refused() {
+        let f = unlocked();
+        let (_, user_code, _) = request(&f, "field:birth_date:coarse purpose:recommend-products");
+        let approval = ApprovalInput {
+            user_code,
+            fields: vec![GrantedFieldInput { field: "birth_date".into(), mode: "exact".into() }],
+            purposes: vec!["recommend-products".into()],
+            days: None,
+            sensitive_consent: vec![],
+        };
+        let err = ops::approve_request(&f.session, approval).unwrap_err();
+        assert_eq!(err.code, "invalid_scope", "{err:?}");
+        assert_eq!(ops::pending_requests(&f.session).unwrap().len(), 1, "still waiting");
+    }
+
+    #[test]
+    fn the_log_is_read_filtered_verified_and_exported_with_progress() {
+        let f = unlocked();
+        ops::set_field(&f.session, "sizes.shoe".into(), "UK 8".into()).unwrap();
+        let (client_id, user_code, device_code) = request(&f, "field:sizes.shoe purpose:recommend-products");
+        ops::approve_request(
+            &f.session,
+            ApprovalInput {
+                user_code,
+                fields: vec![GrantedFieldInput { field: "sizes.shoe".into(), mode: "exact".into() }],
+                purposes: vec!["recommend-products".into()],
+                days: None,
+                sensitive_consent: vec![],
+            },
+        )
+        .unwrap();
+        // The brand reads through the real API the session serves.
+        let port = f.session.api_status().unwrap().port;
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let read = rt.block_on(async {
+            let brand = butler_sdk::Client::new(format!("http://127.0.0.1:{port}"));
+            let token = loop {
+                if let butler_sdk::Poll::Token(t) = brand.poll_once(&client_id, &device_code).await.unwrap() {
+                    break t;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            };
+            brand
+                .session(&token.access_token)
+                .read_profile("recommend-products", &["sizes.shoe"])
+                .await
+                .unwrap()
+        });
+
+        let page = ops::query_log(&f.session, LogFilterInput::default(), None, 10).unwrap();
+        let entry = page.entries.iter().find(|e| e.receipt == read.receipt).expect("the read is logged");
+        assert_eq!(entry.brand, "Acme Shoes");
+        assert_eq!(entry.outcome, "disclosed");
+        let refused = LogFilterInput { outcome: Some("refused".into()), ..LogFilterInput::default() };
+        assert!(ops::query_log(&f.session, refused, None, 10).unwrap().entries.is_empty());
+        let bad = LogFilterInput { since: Some("last tuesday".into()), ..LogFilterInput::default() };
+        assert_eq!(ops::query_log(&f.session, bad, None, 10).unwrap_err().field.as_deref(), Some("since"));
+        let counts = ops::log_counts(&f.session, 30).unwrap();
+        assert_eq!(counts.iter().map(|c| c.requests).sum::<u32>(), 1);
+
+        let chain = ops::verify_log(&f.session).unwrap();
+        assert!(chain.verified && chain.entries >= 1, "{chain:?}");
+
+        let out = f.dir.path().join("log.jsonl");
+        let done = ops::export_log(&f.session, out.display().to_string(), "jsonl".into()).unwrap();
+        assert_eq!(done.entries, Some(1));
+        assert!(std::fs::read_to_string(&out).unwrap().contains("Acme Shoes"));
+        let notices = f.notices.lock().unwrap();
+        assert!(notices.iter().any(|n| matches!(
+            n,
+            crate::session::Notice::Progress(p) if p.task == "export_log" && p.step == "Done"
+        )));
+    }
+
+    #[test]
+    fn a_profile_exported_sealed_imports_into_another_vault() {
+        let f = unlocked();
+        ops::set_field(&f.session, "language".into(), "en-GB".into()).unwrap();
+        let file = f.dir.path().join("me.butler");
+        let path = file.display().to_string();
+        ops::export_profile(&f.session, path.clone(), Some("an export passphrase".into())).unwrap();
+        assert!(!std::fs::read_to_string(&file).unwrap().contains("en-GB"), "sealed");
+
+        let g = unlocked();
+        let err = ops::import_profile(&g.session, path.clone(), None, false).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("passphrase"));
+        let err =
+            ops::import_profile(&g.session, path.clone(), Some("not it at all".into()), false).unwrap_err();
+        assert_ne!(err.code, "internal");
+        let done = ops::import_profile(&g.session, path, Some("an export passphrase".into()), false).unwrap();
+        assert_eq!(done.fields, 1);
+        let language =
+            ops::profile_fields(&g.session).unwrap().into_iter().find(|p| p.name == "language").unwrap();
+        assert_eq!(language.value.as_deref(), Some("en-GB"));
+    }
+
+    #[test]
+    fn settings_are_checked_and_a_new_passphrase_works() {
+        let f = unlocked();
+        let mut settings = ops::settings(&f.session).unwrap();
+        assert_eq!(settings.auto_lock_minutes, 10);
+        settings.auto_lock_minutes = 0;
+        assert_eq!(
+            ops::set_settings(&f.session, settings.clone()).unwrap_err().field.as_deref(),
+            Some("auto_lock_minutes")
+        );
+        settings.auto_lock_minutes = 5;
+        settings.log_retention_days = Some(0);
+        assert_eq!(
+            ops::set_settings(&f.session, settings.clone()).unwrap_err().field.as_deref(),
+            Some("log_retention_days")
+        );
+        settings.log_retention_days = Some(365);
+        assert_eq!(ops::set_settings(&f.session, settings.clone()).unwrap(), settings);
+
+        let err =
+            ops::change_passphrase(&f.session, "wrong".into(), "a new long passphrase".into()).unwrap_err();
+        assert_eq!(err.code, "wrong_passphrase");
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        ops::change_passphrase(
+            &f.session,
+            "correct horse battery staple".into(),
+            "a new long passphrase".into(),
+        )
+        .unwrap();
+        ops::lock(&f.session).unwrap();
+        assert!(ops::unlock(&f.session, "a new long passphrase".into()).unwrap().unlocked);
+    }
 }

@@ -256,14 +256,14 @@ impl Drop for Session {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::{Read, Write};
     use std::net::TcpStream;
 
     use super::*;
 
     pub(crate) struct Fixture {
-        pub _dir: tempfile::TempDir,
+        pub dir: tempfile::TempDir,
         pub session: Session,
         pub notices: Arc<Mutex<Vec<Notice>>>,
     }
@@ -272,10 +272,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let notices: Arc<Mutex<Vec<Notice>>> = Arc::default();
         let sink = notices.clone();
-        let config =
-            Config { vault_path: dir.path().join("data").join("butler.vault"), api_port: Some(0), kdf: KdfParams::FLOOR };
+        let config = Config {
+            vault_path: dir.path().join("data").join("butler.vault"),
+            api_port: Some(0),
+            kdf: KdfParams::FLOOR,
+        };
         let session = Session::new(config, Arc::new(move |n| sink.lock().unwrap().push(n)));
-        Fixture { _dir: dir, session, notices }
+        Fixture { dir, session, notices }
     }
 
     pub(crate) fn pw(s: &str) -> SecretString {
@@ -367,8 +370,10 @@ mod tests {
                     },
                     now,
                 )?;
-                let spec = butler_core::access::AccessSpec::from_scope("field:sizes.shoe purpose:recommend-products")
-                    .map_err(|e| CommandError::new("invalid_scope", e.to_string()))?;
+                let spec = butler_core::access::AccessSpec::from_scope(
+                    "field:sizes.shoe purpose:recommend-products",
+                )
+                .map_err(|e| CommandError::new("invalid_scope", e.to_string()))?;
                 v.start_device_authorization(&brand.client_id, spec, now)?;
                 Ok(())
             })

@@ -1,5 +1,5 @@
 //! The desktop app end to end: the built app in a real window (under Xvfb, on a D-Bus session of
-//! its own), driven through WebDriver (tauri-driver with Debian's WebKitWebDriver), with a brand
+//! its own), driven through `WebDriver` (tauri-driver with Debian's `WebKitWebDriver`), with a brand
 //! on the other side using the Rust SDK against the brand API the app serves.
 //!
 //! The owner creates a vault and unlocks; a brand asks for three fields; the request appears;
@@ -34,7 +34,7 @@ fn tauri_driver() -> PathBuf {
 }
 
 /// tauri-driver inside Xvfb and a D-Bus session, in a process group of its own; stopped (with
-/// WebKitWebDriver and the app) when dropped.
+/// `WebKitWebDriver` and the app) when dropped.
 struct Driver {
     child: Child,
     port: u16,
@@ -60,7 +60,9 @@ impl Driver {
             .stderr(out)
             .process_group(0)
             .spawn()
-            .expect("xvfb-run starts (scripts/setup installs xvfb, dbus, webkit2gtk-driver and tauri-driver)");
+            .expect(
+                "xvfb-run starts (scripts/setup installs xvfb, dbus, webkit2gtk-driver and tauri-driver)",
+            );
         let driver = Self { child, port, log };
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -102,7 +104,9 @@ async fn open_app(driver: &Driver) -> Client {
     match tokio::time::timeout(WAIT, builder.connect(&url)).await {
         Ok(Ok(client)) => client,
         Ok(Err(e)) => panic!("no WebDriver session: {e}\n{}", driver.log_text()),
-        Err(_) => panic!("the WebDriver session did not open in time\n{}", driver.log_text()),
+        Err(elapsed) => {
+            panic!("the WebDriver session did not open in time ({elapsed})\n{}", driver.log_text())
+        }
     }
 }
 
@@ -176,8 +180,8 @@ async fn owner_approves_narrowed_sees_the_read_and_revokes() {
 
     // First run: create the vault; the app unlocks into the profile.
     app.find("[data-screen='first-run']").await;
-    app.type_into("#new-passphrase", PASSPHRASE).await;
-    app.type_into("#confirm-passphrase", PASSPHRASE).await;
+    app.type_into("[data-testid='new-passphrase']", PASSPHRASE).await;
+    app.type_into("[data-testid='confirm-passphrase']", PASSPHRASE).await;
     app.shot("01-first-run").await;
     app.click("[data-testid='create-vault']").await;
     app.find("[data-screen='profile']").await;
