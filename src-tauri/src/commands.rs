@@ -540,7 +540,8 @@ commands! {
                     return Err(invalid("passphrase", "this export is sealed: give its passphrase"));
                 };
                 progress(session, "import_profile", "Opening the sealed file (deriving its key)", 1, Some(3));
-                sealed.open(&secret(p))?
+                // A wrong passphrase is what usually fails here: say so beside its input.
+                sealed.open(&secret(p)).map_err(|e| CommandError { field: Some("passphrase".into()), ..e.into() })?
             }
         };
         progress(session, "import_profile", "Checking and saving every value", 2, Some(3));

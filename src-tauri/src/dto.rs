@@ -212,7 +212,7 @@ pub struct NewInterestInput {
     pub topic: Option<u16>,
     pub text: Option<String>,
     pub weight: f64,
-    /// `YYYY-MM-DD`: the interest stops counting after this day.
+    /// `YYYY-MM-DD`: the interest stops counting on this day.
     pub expires: Option<String>,
     /// A one-off (a gift): kept, never used to personalize.
     pub one_off: bool,
@@ -356,6 +356,7 @@ pub struct ApprovalInput {
     /// The purposes to grant, by name.
     pub purposes: Vec<String>,
     /// How many days the grant lasts.
+    #[ts(type = "number | null")]
     pub days: Option<i64>,
     /// Special-category fields the owner explicitly consents to.
     pub sensitive_consent: Vec<String>,

@@ -16,7 +16,7 @@ purposes: Array<string>,
 /**
  * How many days the grant lasts.
  */
-days: bigint | null, 
+days: number | null, 
 /**
  * Special-category fields the owner explicitly consents to.
  */

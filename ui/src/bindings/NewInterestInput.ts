@@ -5,7 +5,7 @@
  */
 export type NewInterestInput = { topic: number | null, text: string | null, weight: number, 
 /**
- * `YYYY-MM-DD`: the interest stops counting after this day.
+ * `YYYY-MM-DD`: the interest stops counting on this day.
  */
 expires: string | null, 
 /**

@@ -15,6 +15,7 @@ import type { ImportDone } from '../bindings/ImportDone';
 import type { InterestChange } from '../bindings/InterestChange';
 import type { InterestView } from '../bindings/InterestView';
 import type { KnowledgeView } from '../bindings/KnowledgeView';
+import type { LogEntryView } from '../bindings/LogEntryView';
 import type { LogFilterInput } from '../bindings/LogFilterInput';
 import type { LogPageView } from '../bindings/LogPageView';
 import type { NewInterestInput } from '../bindings/NewInterestInput';
@@ -27,6 +28,7 @@ import type { ReceiptView } from '../bindings/ReceiptView';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { SuggestionView } from '../bindings/SuggestionView';
 import type { TopicView } from '../bindings/TopicView';
+import type { WithheldView } from '../bindings/WithheldView';
 import type { Locked } from '../bindings/Locked';
 import type { RequestsChanged } from '../bindings/RequestsChanged';
 import type { RequestView } from '../bindings/RequestView';
@@ -46,6 +48,7 @@ export type {
   InterestChange,
   InterestView,
   KnowledgeView,
+  LogEntryView,
   LogFilterInput,
   LogPageView,
   Locked,
@@ -62,6 +65,7 @@ export type {
   SuggestionView,
   TopicView,
   VaultStatus,
+  WithheldView,
 };
 
 export const vaultStatus = () => call<VaultStatus>('vault_status');

@@ -1,0 +1,207 @@
+import { emit } from '@tauri-apps/api/event';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import type { SettingsView } from '../lib/commands';
+import { deferred, fakeIpc, type Handler } from '../../tests/unit/fake-ipc';
+import Settings from './Settings.svelte';
+
+const SETTINGS: SettingsView = { auto_lock_minutes: 10, api_port: 7373, log_retention_days: null };
+const DIR = '/home/owner/Downloads';
+
+function setup(handlers: Record<string, Handler> = {}) {
+  const ipc = fakeIpc({
+    settings: () => SETTINGS,
+    set_settings: ({ settings }) => settings,
+    api_status: () => ({ serving: true, port: 7373, url: 'http://127.0.0.1:7373', problem: null }),
+    default_export_dir: () => DIR,
+    ...handlers,
+  });
+  render(Settings);
+  return { ipc, user: userEvent.setup() };
+}
+
+const section = (name: string) => document.querySelector<HTMLElement>(`[data-section="${name}"]`)!;
+const setting = (name: string) => document.querySelector<HTMLElement>(`[data-setting="${name}"]`)!;
+const today = () => {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
+
+describe('Settings', () => {
+  it('saves the auto-lock minutes with the other settings as they were', async () => {
+    const { ipc, user } = setup();
+    const minutes = await screen.findByLabelText('Lock automatically after');
+    expect(minutes).toHaveValue('10');
+    await user.clear(minutes);
+    await user.type(minutes, '25');
+    await user.click(within(setting('auto_lock_minutes')).getByRole('button', { name: 'Save' }));
+    expect(await within(setting('auto_lock_minutes')).findByText('Saved')).toBeInTheDocument();
+    expect(ipc.argsOf('set_settings')).toEqual([{ settings: { auto_lock_minutes: 25, api_port: 7373, log_retention_days: null } }]);
+  });
+
+  it('refuses an auto-lock out of range, and shows the Rust side\'s refusal beside the field', async () => {
+    const { ipc, user } = setup({
+      set_settings: () => {
+        throw { code: 'invalid_value', message: 'lock after 1 to 1440 minutes', field: 'auto_lock_minutes' };
+      },
+    });
+    const minutes = await screen.findByLabelText('Lock automatically after');
+    await user.clear(minutes);
+    await user.type(minutes, '2000');
+    await user.click(within(setting('auto_lock_minutes')).getByRole('button', { name: 'Save' }));
+    expect(minutes).toHaveAccessibleDescription(/Enter a whole number from 1 to 1440\./);
+    expect(ipc.argsOf('set_settings')).toEqual([]);
+
+    await user.clear(minutes);
+    await user.type(minutes, '30');
+    await user.click(within(setting('auto_lock_minutes')).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(minutes).toHaveAccessibleDescription(/Lock after 1 to 1440 minutes\./));
+    expect(minutes).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('keeps log entries for a number of days', async () => {
+    const { ipc, user } = setup();
+    const days = await screen.findByLabelText('Days to keep log entries');
+    expect(screen.getByRole('radio', { name: 'Forever' })).toBeChecked();
+    await user.clear(days);
+    await user.type(days, '90');
+    await user.click(within(setting('log_retention_days')).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(ipc.argsOf('set_settings')).toHaveLength(1));
+    expect(ipc.argsOf('set_settings')[0]).toEqual({ settings: { auto_lock_minutes: 10, api_port: 7373, log_retention_days: 90 } });
+  });
+
+  it('shows where the brand API serves', async () => {
+    setup();
+    expect(await screen.findByText('http://127.0.0.1:7373')).toBeInTheDocument();
+    expect(screen.getByTestId('api-status')).toHaveTextContent('Serving');
+  });
+
+  it('shows why the brand API is not serving', async () => {
+    setup({ api_status: () => ({ serving: false, port: 7373, url: null, problem: 'port 7373 is taken by another program' }) });
+    expect(await screen.findByText('Port 7373 is taken by another program.')).toBeInTheDocument();
+    expect(screen.getByTestId('api-status')).toHaveTextContent('Not serving');
+  });
+
+  it('refuses a passphrase change whose confirmation differs, without calling the Rust side', async () => {
+    const { ipc, user } = setup({ change_passphrase: () => null });
+    await user.type(await screen.findByLabelText('Current passphrase'), 'lantern quietly orbit marmalade');
+    await user.type(screen.getByLabelText('New passphrase'), 'copper window seventeen lakes');
+    await user.type(screen.getByLabelText('Confirm new passphrase'), 'copper window seventeen lake');
+    await user.click(screen.getByRole('button', { name: 'Change passphrase' }));
+    expect(screen.getByLabelText('Confirm new passphrase')).toHaveAccessibleDescription('The two new passphrases are not the same.');
+    expect(ipc.argsOf('change_passphrase')).toEqual([]);
+
+    // Too short is refused too, with the strength estimator's minimum.
+    await user.clear(screen.getByLabelText('New passphrase'));
+    await user.type(screen.getByLabelText('New passphrase'), 'short one');
+    await user.click(screen.getByRole('button', { name: 'Change passphrase' }));
+    expect(screen.getByLabelText('New passphrase')).toHaveAccessibleDescription(/Use at least 12 characters; this one has 9\./);
+    expect(ipc.argsOf('change_passphrase')).toEqual([]);
+  });
+
+  it('changes the passphrase, and says so; a wrong current one is shown beside it', async () => {
+    let attempts = 0;
+    const { ipc, user } = setup({
+      change_passphrase: () => {
+        attempts += 1;
+        if (attempts === 1) throw { code: 'wrong_passphrase', message: 'wrong passphrase' };
+        return null;
+      },
+    });
+    const current = await screen.findByLabelText('Current passphrase');
+    await user.type(current, 'not it at all');
+    await user.type(screen.getByLabelText('New passphrase'), 'copper window seventeen lakes');
+    await user.type(screen.getByLabelText('Confirm new passphrase'), 'copper window seventeen lakes');
+    await user.click(screen.getByRole('button', { name: 'Change passphrase' }));
+    await waitFor(() => expect(current).toHaveAccessibleDescription('That is not your current passphrase.'));
+    await user.clear(current);
+    await user.type(current, 'lantern quietly orbit marmalade');
+    await user.click(screen.getByRole('button', { name: 'Change passphrase' }));
+    expect(await screen.findByText(/Passphrase changed\./)).toBeInTheDocument();
+    expect(ipc.argsOf('change_passphrase')[1]).toEqual({ current: 'lantern quietly orbit marmalade', new: 'copper window seventeen lakes' });
+  });
+
+  it('calls lock for Lock now', async () => {
+    const { ipc, user } = setup({ lock: () => null });
+    await user.click(await screen.findByTestId('lock-now'));
+    await waitFor(() => expect(ipc.argsOf('lock')).toEqual([{}]));
+  });
+
+  it('exports the profile: progress events fill the bar, then the done notice names the file', async () => {
+    const running = deferred<unknown>();
+    const { ipc, user } = setup({ export_profile: () => running.promise });
+    const form = await waitFor(() => section('export-profile'));
+    const path = within(form).getByLabelText('Save as');
+    await waitFor(() => expect(path).toHaveValue(`${DIR}/butler-profile-${today()}.butler`));
+    await user.type(within(form).getByLabelText('File passphrase'), 'a file passphrase of mine');
+    await user.type(within(form).getByLabelText('Confirm file passphrase'), 'a file passphrase of mine');
+    await user.click(within(form).getByRole('button', { name: 'Export profile' }));
+
+    const bar = await within(form).findByRole('progressbar', { name: 'Exporting your profile' });
+    expect(within(form).getByRole('button', { name: 'Exporting…' })).toBeDisabled();
+    await emit('progress', { task: 'export_profile', step: 'Reading the profile', done: 0, total: 3 });
+    await emit('progress', { task: 'export_log', step: 'Writing entries', done: 1000, total: null });
+    await emit('progress', { task: 'export_profile', step: 'Sealing the file (deriving its key)', done: 1, total: 3 });
+    await waitFor(() => expect(within(form).getByTestId('progress-count')).toHaveTextContent('1/3'));
+    expect(bar).toHaveAttribute('aria-valuenow', '1');
+    expect(bar).toHaveAttribute('aria-valuemax', '3');
+    expect(within(form).getByText('Sealing the file (deriving its key)')).toBeInTheDocument();
+
+    running.resolve({ path: `${DIR}/butler-profile-${today()}.butler`, bytes: 6214, entries: null });
+    const done = await within(form).findByTestId('export-profile-done');
+    expect(done).toHaveTextContent(`Profile exported to ${DIR}/butler-profile-${today()}.butler (6.2 kB).`);
+    expect(within(form).queryByRole('progressbar')).toBeNull();
+    expect(ipc.argsOf('export_profile')).toEqual([
+      { path: `${DIR}/butler-profile-${today()}.butler`, passphrase: 'a file passphrase of mine' },
+    ]);
+  });
+
+  it('exports readable JSON only with a warning, and without a passphrase', async () => {
+    const { ipc, user } = setup({ export_profile: ({ path }) => ({ path, bytes: 900, entries: null }) });
+    const form = await waitFor(() => section('export-profile'));
+    await user.click(within(form).getByRole('radio', { name: /Readable JSON/ }));
+    expect(within(form).getByTestId('plain-warning')).toHaveTextContent('Anyone who gets this file can read your whole profile.');
+    await waitFor(() => expect(within(form).getByLabelText('Save as')).toHaveValue(`${DIR}/butler-profile-${today()}.json`));
+    await user.click(within(form).getByRole('button', { name: 'Export profile' }));
+    await within(form).findByTestId('export-profile-done');
+    expect(ipc.argsOf('export_profile')[0]).toEqual({ path: `${DIR}/butler-profile-${today()}.json`, passphrase: null });
+  });
+
+  it('exports the log with an indeterminate bar while the total is unknown', async () => {
+    const running = deferred<unknown>();
+    const { ipc, user } = setup({ export_log: () => running.promise });
+    const form = await waitFor(() => section('export-log'));
+    await user.click(within(form).getByRole('radio', { name: /CSV/ }));
+    await user.click(within(form).getByRole('button', { name: 'Export the log' }));
+    const bar = await within(form).findByRole('progressbar');
+    await emit('progress', { task: 'export_log', step: 'Writing entries', done: 2000, total: null });
+    await waitFor(() => expect(within(form).getByTestId('progress-count')).toHaveTextContent('2,000 so far'));
+    expect(bar).not.toHaveAttribute('aria-valuenow');
+    running.resolve({ path: `${DIR}/butler-log-${today()}.csv`, bytes: 52000, entries: 2345 });
+    expect(await within(form).findByTestId('export-log-done')).toHaveTextContent(/Exported 2,345 entries to .*butler-log-.*\.csv \(52\.0 kB\)\./);
+    expect(ipc.argsOf('export_log')).toEqual([{ path: `${DIR}/butler-log-${today()}.csv`, format: 'csv' }]);
+  });
+
+  it('imports a profile, and asks for the replace tick when the profile is not empty', async () => {
+    let calls = 0;
+    const { ipc, user } = setup({
+      import_profile: () => {
+        calls += 1;
+        if (calls === 1) throw { code: 'profile_not_empty', message: 'the vault already holds a profile' };
+        return { fields: 9, interests: 4, offer_preferences: true };
+      },
+    });
+    const form = await waitFor(() => section('import-profile'));
+    await user.click(within(form).getByRole('button', { name: 'Import profile' }));
+    const replace = within(form).getByRole('checkbox', { name: /Replace my current profile/ });
+    await waitFor(() => expect(replace).toHaveAccessibleDescription(/Tick "Replace my current profile"/));
+    await user.click(replace);
+    expect(within(form).getByText(/cannot be undone/)).toBeInTheDocument();
+    await user.click(within(form).getByRole('button', { name: 'Replace and import' }));
+    expect(await within(form).findByTestId('import-profile-done')).toHaveTextContent(
+      `Imported 9 fields, 4 interests and your offer preferences from ${DIR}/butler-profile-${today()}.butler.`,
+    );
+    expect(ipc.argsOf('import_profile')[1]).toEqual({ path: `${DIR}/butler-profile-${today()}.butler`, passphrase: null, replace: true });
+  });
+});
