@@ -133,10 +133,17 @@ impl App {
     pub async fn text_with(&self, css: &str, needle: &str) -> String {
         let start = Instant::now();
         loop {
-            let text = match self.client.find(Locator::Css(css)).await {
-                Ok(e) => e.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
+            // The DOM's text, whether or not it is scrolled into view.
+            let text = self
+                .client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return e ? e.textContent : ''",
+                    vec![json!(css)],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             if text.contains(needle) {
                 return text;
             }

@@ -77,6 +77,10 @@ async fn owner_approves_narrowed_sees_the_read_and_revokes() {
     let entry = app.text_with(&format!("[data-testid='log-entry'][data-seq='{seq}']"), "Acme Shoes").await;
     assert!(entry.contains("language") && entry.contains("sizes.shoe"), "{entry}");
     assert!(!entry.contains("home.country"), "only what was disclosed: {entry}");
+    // The chart of use over time is drawn (uPlot, on a canvas) in the real window too.
+    let canvas = app.find("[data-testid='chart-plot'] canvas").await;
+    let (_, _, width, height) = canvas.rectangle().await.unwrap();
+    assert!(width > 100.0 && height > 50.0, "the chart's canvas is {width}x{height}");
     app.shot("04-activity").await;
 
     // Revoke from the brand's page; the next read is refused.
