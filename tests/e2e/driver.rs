@@ -57,9 +57,13 @@ impl Driver {
             );
         let driver = Self { child, port, log };
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < WAIT, "tauri-driver did not listen:\n{}", driver.log_text());
-            std::thread::sleep(Duration::from_millis(100));
+        // tauri-driver listens first and starts WebKitWebDriver behind it: a session asked for
+        // before both listen fails, so wait for both.
+        for (listener, what) in [(port, "tauri-driver"), (native_port, "WebKitWebDriver")] {
+            while TcpStream::connect(("127.0.0.1", listener)).is_err() {
+                assert!(start.elapsed() < WAIT, "{what} did not listen:\n{}", driver.log_text());
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
         driver
     }
