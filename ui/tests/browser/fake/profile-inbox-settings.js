@@ -1000,6 +1000,17 @@
     // -- data in and out --
     default_export_dir: () => EXPORT_DIR,
 
+    // The system's file chooser (Tauri's dialog plugin): the path the "owner" picks, or null
+    // for a cancelled chooser.
+    'plugin:dialog|save': ({ options }) => {
+      state.lastChooser = options;
+      return state.chooserPath ?? null;
+    },
+    'plugin:dialog|open': ({ options }) => {
+      state.lastChooser = options;
+      return state.chooserPath ?? null;
+    },
+
     export_profile: async ({ path, passphrase }) => {
       requireUnlocked();
       const file = String(path ?? '').trim();

@@ -268,6 +268,17 @@ export default function (test, h) {
     check(sent.passphrase === 'a file passphrase of mine', 'export_profile did not get the passphrase');
     await shot(page, 'settings-21-export-done');
 
+    // The system's file chooser fills the path in; cancelling it leaves the path as it was.
+    const suggested = await path.inputValue();
+    await exportForm.getByTestId('export-profile-path-choose').click();
+    check((await path.inputValue()) === suggested, 'a cancelled chooser changed the path');
+    await page.evaluate(() => (window.__FAKE_BUTLER__.state.chooserPath = '/home/owner/Documents/me.butler'));
+    await exportForm.getByTestId('export-profile-path-choose').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="export-profile-path"]').value === '/home/owner/Documents/me.butler');
+    const chooser = await page.evaluate(() => window.__FAKE_BUTLER__.state.lastChooser);
+    check(chooser.defaultPath === suggested, `the chooser did not start at the suggested path: ${JSON.stringify(chooser)}`);
+
+
     // The log export has no total until the end: a count so far, then the entries written.
     const logForm = page.locator('[data-section="export-log"]');
     await logForm.getByLabel(/CSV/).check();
