@@ -243,3 +243,11 @@ function isSequenceStep(a: string, b: string): boolean {
   if (!alnum.test(a) || !alnum.test(b)) return false;
   return Math.abs(a.toLowerCase().charCodeAt(0) - b.toLowerCase().charCodeAt(0)) === 1;
 }
+
+/** Why a new passphrase is refused for its length, or null when it is long enough. */
+export function lengthProblem(strength: Strength, noun = 'a passphrase'): string | null {
+  if (strength.meetsMinimum) return null;
+  return strength.length === 0
+    ? `Choose ${noun} of at least ${MIN_LENGTH} characters.`
+    : `Use at least ${MIN_LENGTH} characters; this one has ${strength.length}.`;
+}
