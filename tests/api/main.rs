@@ -3,6 +3,7 @@
 
 mod alerts;
 mod chain;
+mod durability;
 mod exchange;
 mod export;
 mod onboarding;
