@@ -6,6 +6,7 @@ mod chain;
 mod durability;
 mod exchange;
 mod export;
+mod faults;
 mod onboarding;
 mod receipts;
 mod refusals;

@@ -1,0 +1,70 @@
+//! Fail-closed under a real fault: the disk refuses to grow the vault's files (a file-size limit
+//! on the running server, with SIGXFSZ ignored, so writes fail with EFBIG as on a full disk).
+//! Brands get 503 and no data while it lasts; once the limit is lifted, Butler serves again by
+//! itself, and the log verifies with no entry for the refused requests' data.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::support::{PASSPHRASE, filled_vault, onboard, owner};
+
+fn prlimit(pid: u32, fsize: &str) {
+    let status = Command::new("prlimit")
+        .args(["--pid", &pid.to_string(), &format!("--fsize={fsize}")])
+        .status()
+        .unwrap();
+    assert!(status.success(), "prlimit --fsize={fsize}");
+}
+
+#[tokio::test]
+async fn a_disk_that_cannot_grow_fails_closed_and_butler_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    filled_vault(dir.path());
+    // SIGXFSZ ignored (inherited across exec), so a write past the limit fails with EFBIG.
+    let mut child = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; exec \"$@\"", "sh", env!("CARGO_BIN_EXE_butler")])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--port", "0"])
+        .env("BUTLER_PASSPHRASE", PASSPHRASE)
+        .env_remove("BUTLER_DATA_DIR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("the port");
+    let url = format!("http://127.0.0.1:{port}");
+    let (brand, token) =
+        onboard(&url, dir.path(), "field:home.country purpose:recommend-products", &[]).await;
+    assert_eq!(brand.read(&token, "recommend-products", "home.country").await.status(), 200);
+
+    // No file of the server may grow past 4 KiB from now on.
+    prlimit(child.id(), "4096:unlimited");
+    for _ in 0..3 {
+        let res = brand.read(&token, "recommend-products", "home.country").await;
+        assert_eq!(res.status(), 503, "the log cannot be written, so nothing is disclosed");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("FR"), "no data in a refusal: {body}");
+    }
+
+    // The cause goes away: the very next requests are served, with no restart.
+    prlimit(child.id(), "unlimited:unlimited");
+    let res = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["fields"]["home.country"]["value"], "FR");
+
+    let _ = child.kill();
+    let _ = child.wait();
+    let verify = owner(dir.path(), &["log", "verify"]);
+    assert!(verify.contains("verifies"), "{verify}");
+    let list = owner(dir.path(), &["log", "list", "--json"]);
+    let entries: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(
+        entries["entries"].as_array().unwrap().len(),
+        2,
+        "only the two answered reads are logged: {list}"
+    );
+}
