@@ -1,4 +1,4 @@
-//! Fail-closed under a real fault: the disk refuses to grow the vault's files (a file-size limit
+//! Fail-closed under real faults. The disk refuses to grow the vault's files (a file-size limit
 //! on the running server, with SIGXFSZ ignored, so writes fail with EFBIG as on a full disk).
 //! Brands get 503 and no data while it lasts; once the limit is lifted, Butler serves again by
 //! itself, and the log verifies with no entry for the refused requests' data.
@@ -67,4 +67,26 @@ async fn a_disk_that_cannot_grow_fails_closed_and_butler_recovers() {
         2,
         "only the two answered reads are logged: {list}"
     );
+}
+
+#[tokio::test]
+async fn a_long_owner_transaction_fails_closed_then_lets_go() {
+    let server = crate::support::ServeProcess::start();
+    let (brand, token) =
+        onboard(&server.url, server.dir.path(), "field:home.country purpose:recommend-products", &[]).await;
+
+    // Another program holds the vault's write lock past Butler's busy timeout (5 s).
+    let holder = rusqlite::Connection::open(server.dir.path().join("butler.vault")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = std::time::Instant::now();
+    let res = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(res.status(), 503, "the entry cannot be committed, so nothing is disclosed");
+    assert!(!res.text().await.unwrap().contains("FR"));
+    assert!(started.elapsed() >= std::time::Duration::from_secs(4), "it waited for the lock first");
+
+    holder.execute_batch("ROLLBACK").unwrap();
+    let res = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(res.status(), 200, "served again once the lock is released");
+    let verify = server.owner(&["log", "verify"]);
+    assert!(verify.contains("verifies"), "{verify}");
 }
