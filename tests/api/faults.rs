@@ -1,7 +1,7 @@
-//! Fail-closed under real faults. The disk refuses to grow the vault's files (a file-size limit
-//! on the running server, with SIGXFSZ ignored, so writes fail with EFBIG as on a full disk).
-//! Brands get 503 and no data while it lasts; once the limit is lifted, Butler serves again by
-//! itself, and the log verifies with no entry for the refused requests' data.
+//! Fail-closed under real faults: a disk that refuses to grow the vault's files (a file-size
+//! limit on the running server, with SIGXFSZ ignored, so writes fail with EFBIG as on a full
+//! disk), and another program holding the vault's write lock. Brands get 503 and no data while
+//! it lasts; once the cause is gone, Butler serves again by itself and the log verifies.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
