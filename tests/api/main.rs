@@ -3,6 +3,7 @@
 
 mod alerts;
 mod chain;
+mod crash;
 mod durability;
 mod exchange;
 mod export;

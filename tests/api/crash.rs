@@ -1,0 +1,172 @@
+//! Crash cycles under load: `butler serve` is killed with SIGKILL at an arbitrary instant while
+//! brands read and the owner edits the profile, then started again, many times. After every
+//! cycle: every response a brand received has its log entry with the same fields disclosed, no
+//! entry is doubled, the chain verifies, SQLite's integrity check passes, every profile change
+//! the command line reported done is there, and the server is back within a bounded time.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use butler_core::review::LogFilter;
+use butler_core::{Field, Vault};
+
+use crate::support::{PASSPHRASE, butler, filled_vault, onboard};
+
+/// Cycles in the test suite; `BUTLER_CRASH_CYCLES` sets another number (the long run: 10,000).
+const CYCLES: u64 = 24;
+const READERS: usize = 4;
+/// A restarted server must serve within this.
+const BACK_WITHIN: Duration = Duration::from_secs(10);
+
+fn start(dir: &std::path::Path) -> (Child, String, Duration) {
+    let started = Instant::now();
+    let mut child = butler(dir)
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("the port");
+    (child, format!("http://127.0.0.1:{port}"), started.elapsed())
+}
+
+/// A small deterministic generator for the kill instants (no two runs alike per cycle number).
+fn pause_for(cycle: u64) -> Duration {
+    let x = cycle.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    Duration::from_millis(40 + (x >> 33) % 400)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
+    let cycles: u64 =
+        std::env::var("BUTLER_CRASH_CYCLES").ok().and_then(|n| n.parse().ok()).unwrap_or(CYCLES);
+    let dir = tempfile::tempdir().unwrap();
+    filled_vault(dir.path());
+    let (first, url, _) = start(dir.path());
+    let (_, token) = onboard(
+        &url,
+        dir.path(),
+        "field:home.country field:home.city field:birth_date:coarse purpose:recommend-products",
+        &["--rate", "1000000"],
+    )
+    .await;
+    let mut server = first;
+    let mut url = url;
+    // Receipt seq -> the fields the brand saw disclosed, over all cycles.
+    let mut seen: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut confirmed_city: Option<String> = None;
+
+    for cycle in 0..cycles {
+        // Brands read as fast as they can.
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for _ in 0..READERS {
+            let (url, token, stop) = (url.clone(), token.clone(), stop.clone());
+            readers.push(tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut got = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let res = http
+                        .get(format!("{url}/v1/profile"))
+                        .bearer_auth(&token)
+                        .query(&[
+                            ("purpose", "recommend-products"),
+                            ("fields", "home.country,home.city,birth_date"),
+                        ])
+                        .send()
+                        .await;
+                    let Ok(res) = res else { break };
+                    if res.status() != 200 {
+                        continue;
+                    }
+                    let receipt = res.headers()["butler-receipt"].to_str().unwrap().to_owned();
+                    let Ok(body) = res.json::<serde_json::Value>().await else { break };
+                    let fields: Vec<String> = body["fields"].as_object().unwrap().keys().cloned().collect();
+                    got.push((receipt.trim_start_matches("log-").parse::<i64>().unwrap(), fields));
+                }
+                got
+            }));
+        }
+        // The owner edits the profile meanwhile, from the command line.
+        let owner_dir = dir.path().to_owned();
+        let owner_stop = stop.clone();
+        let owner = std::thread::spawn(move || {
+            let mut last = None;
+            let mut n = 0;
+            while !owner_stop.load(Ordering::Relaxed) {
+                let city = format!("City {cycle}-{n}");
+                let out = butler(&owner_dir).args(["profile", "set", "home.city", &city]).output().unwrap();
+                if out.status.success() {
+                    last = Some(city);
+                }
+                n += 1;
+            }
+            last
+        });
+
+        tokio::time::sleep(pause_for(cycle)).await;
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for reader in readers {
+            for (seq, fields) in reader.await.unwrap() {
+                assert!(seen.insert(seq, fields).is_none(), "receipt log-{seq} was given twice");
+            }
+        }
+        if let Some(city) = owner.join().unwrap() {
+            confirmed_city = Some(city);
+        }
+
+        // What the vault holds after the crash.
+        let vault = Vault::open(&dir.path().join("butler.vault"), &PASSPHRASE.into()).unwrap();
+        vault.integrity_check().unwrap();
+        assert!(vault.verify_log(|_| {}).unwrap().is_ok(), "the chain verifies after cycle {cycle}");
+        let page = vault.query_log(&LogFilter::default(), None, 1_000_000).unwrap();
+        assert!(page.unreadable.is_empty(), "unreadable entries after cycle {cycle}: {:?}", page.unreadable);
+        let logged: BTreeMap<i64, Vec<String>> = page
+            .entries
+            .iter()
+            .map(|e| (e.seq, e.disclosed.iter().map(|d| d.field.clone()).collect()))
+            .collect();
+        assert_eq!(logged.len(), page.entries.len(), "no entry is doubled");
+        for (seq, fields) in &seen {
+            let mut sent = fields.clone();
+            sent.sort();
+            let mut entry =
+                logged.get(seq).unwrap_or_else(|| panic!("log-{seq} was sent but is not in the log")).clone();
+            entry.sort();
+            assert_eq!(entry, sent, "log-{seq} records what was sent");
+        }
+        if let Some(city) = &confirmed_city {
+            let stored = vault.field(Field::HomeCity).unwrap().map(|v| v.to_string());
+            // A later change may have landed after the last one confirmed; an earlier one never.
+            let stored = stored.expect("the city is set");
+            assert!(stored.starts_with("City "), "{stored}");
+            let order = |c: &str| -> (u64, u64) {
+                let (a, b) = c.trim_start_matches("City ").split_once('-').unwrap();
+                (a.parse().unwrap(), b.parse().unwrap())
+            };
+            assert!(order(&stored) >= order(city), "the confirmed change {city} was lost (now {stored})");
+        }
+        drop(vault);
+
+        let (next, next_url, took) = start(dir.path());
+        assert!(took < BACK_WITHIN, "the server took {took:?} to come back");
+        server = next;
+        url = next_url;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    eprintln!("{cycles} crash cycles: {} answers received, each one in the log", seen.len());
+    assert!(
+        seen.len() > cycles as usize,
+        "the brands were answered during the cycles ({} answers)",
+        seen.len()
+    );
+}
