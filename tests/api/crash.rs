@@ -5,7 +5,6 @@
 //! the command line reported done is there, and the server is back within a bounded time.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +13,7 @@ use std::time::{Duration, Instant};
 use butler_core::review::LogFilter;
 use butler_core::{Field, Vault};
 
-use crate::support::{PASSPHRASE, butler, filled_vault, onboard};
+use crate::support::{PASSPHRASE, butler, filled_vault, onboard, serving_port};
 
 /// Cycles in the test suite; `BUTLER_CRASH_CYCLES` sets another number (the long run: 10,000).
 const CYCLES: u64 = 24;
@@ -30,9 +29,7 @@ fn start(dir: &std::path::Path) -> (Child, String, Duration) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port = line.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("the port");
+    let port = serving_port(&mut child);
     (child, format!("http://127.0.0.1:{port}"), started.elapsed())
 }
 

@@ -2,10 +2,9 @@
 //! a field, and the trace must show, between the request arriving and the response's first
 //! byte going to the socket, an fsync of the vault's write-ahead log that has completed.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::support::{butler, filled_vault, onboard};
+use crate::support::{butler, filled_vault, onboard, serving_port};
 
 #[tokio::test]
 async fn the_log_entry_is_fsynced_before_the_response_is_written() {
@@ -34,9 +33,7 @@ async fn the_log_entry_is_fsynced_before_the_response_is_written() {
         .stderr(Stdio::null())
         .spawn()
         .expect("strace runs (scripts/setup installs it)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port = line.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("the port");
+    let port = serving_port(&mut child);
     let url = format!("http://127.0.0.1:{port}");
 
     let (brand, token) =

@@ -3,10 +3,9 @@
 //! disk), and another program holding the vault's write lock. Brands get 503 and no data while
 //! it lasts; once the cause is gone, Butler serves again by itself and the log verifies.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::support::{PASSPHRASE, filled_vault, onboard, owner};
+use crate::support::{PASSPHRASE, filled_vault, onboard, owner, serving_port};
 
 fn prlimit(pid: u32, fsize: &str) {
     let status = Command::new("prlimit")
@@ -32,9 +31,7 @@ async fn a_disk_that_cannot_grow_fails_closed_and_butler_recovers() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let port = line.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("the port");
+    let port = serving_port(&mut child);
     let url = format!("http://127.0.0.1:{port}");
     let (brand, token) =
         onboard(&url, dir.path(), "field:home.country purpose:recommend-products", &[]).await;

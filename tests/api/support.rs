@@ -46,6 +46,17 @@ pub fn filled_vault(dir: &std::path::Path) {
     .unwrap();
 }
 
+/// The port `butler serve --port 0` prints on its first line of standard output (piped).
+pub fn serving_port(child: &mut Child) -> u16 {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped")).read_line(&mut line).unwrap();
+    line.trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"))
+}
+
 /// `butler serve --port 0` on a vault; killed when dropped.
 pub struct ServeProcess {
     child: Child,
@@ -63,14 +74,7 @@ impl ServeProcess {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port: u16 = line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        let port = serving_port(&mut child);
         Self { child, url: format!("http://127.0.0.1:{port}"), dir }
     }
 
