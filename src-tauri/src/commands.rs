@@ -162,32 +162,17 @@ fn export_file(path: &str) -> CommandResult<PathBuf> {
     Ok(path)
 }
 
-/// A hidden file beside `path`, for writing before the rename into place.
-fn partial_path(path: &std::path::Path) -> PathBuf {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    dir.join(format!(
-        ".{}.partial",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    ))
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so a failed write never leaves a
-/// half-written file under the chosen name.
-fn write_whole(path: &std::path::Path, bytes: &[u8]) -> CommandResult<()> {
-    let tmp = partial_path(path);
-    let io = |e: std::io::Error| CommandError::new("io", format!("cannot write {}: {e}", path.display()));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut file, bytes)?;
-        file.sync_all()
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
+/// Writes an export whole or not at all, readable by the owner only.
+fn write_file<T>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> CommandResult<T>,
+) -> CommandResult<T> {
+    butler_core::files::write_atomically(path, write).map_err(|e: CommandError| {
+        if e.code == "io" {
+            CommandError::new("io", format!("cannot write {}: {}", path.display(), e.message))
+        } else {
+            e
+        }
     })
 }
 
@@ -523,7 +508,7 @@ commands! {
             None => export::plain_document(&doc),
         };
         progress(session, "export_profile", "Writing the file", 2, Some(3));
-        write_whole(&path, &bytes)?;
+        write_file(&path, |out| Ok(std::io::Write::write_all(out, &bytes)?))?;
         progress(session, "export_profile", "Done", 3, Some(3));
         Ok(ExportDone { path: path.display().to_string(), bytes: u32::try_from(bytes.len()).unwrap_or(u32::MAX), entries: None })
     }
@@ -563,27 +548,18 @@ commands! {
             "csv" => ExportFormat::Csv,
             other => return Err(invalid("format", format!("`{other}` is not jsonl or csv"))),
         };
-        // Streamed to a file beside the target and renamed into place when complete.
-        let partial = partial_path(&path);
-        let io = |e: std::io::Error| CommandError::new("io", format!("cannot write {}: {e}", path.display()));
-        let file = std::fs::File::create(&partial).map_err(io)?;
-        let mut out = std::io::BufWriter::new(file);
-        let written = session.with_vault(|v| {
-            Ok(v.export_log(&mut out, format, Timestamp::now(), |n| {
-                if n % 1000 == 0 {
-                    progress(session, "export_log", "Writing entries", n, None);
-                }
-            })?)
-        });
-        let finished = written.and_then(|checkpoint| {
-            let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-            file.sync_all().map_err(io)?;
-            let bytes = file.metadata().map_err(io)?.len();
-            std::fs::rename(&partial, &path).map_err(io)?;
+        // Streamed into the file as the entries are read; it appears under its name when complete.
+        let (checkpoint, bytes) = write_file(&path, |out| {
+            let checkpoint = session.with_vault(|v| {
+                Ok(v.export_log(&mut *out, format, Timestamp::now(), |n| {
+                    if n % 1000 == 0 {
+                        progress(session, "export_log", "Writing entries", n, None);
+                    }
+                })?)
+            })?;
+            std::io::Write::flush(out)?;
+            let bytes = out.get_ref().metadata()?.len();
             Ok((checkpoint, bytes))
-        });
-        let (checkpoint, bytes) = finished.inspect_err(|_| {
-            let _ = std::fs::remove_file(&partial);
         })?;
         progress(session, "export_log", "Done", checkpoint.count, Some(checkpoint.count));
         Ok(ExportDone {

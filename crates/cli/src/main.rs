@@ -568,29 +568,10 @@ fn passwd(vault: &mut Vault, kdf: &KdfArgs) -> Result<()> {
     Ok(())
 }
 
-/// Writes a file whole or not at all, readable by the owner only: a new temporary file in the
-/// same folder (never an existing file or a planted link), synced, renamed, and the folder synced.
+/// Writes a file whole or not at all, readable by the owner only.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(".{name}.{}-{nanos}.partial", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    butler_core::files::write_atomically(path, |out| out.write_all(bytes))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn export(vault: &Vault, passphrase: &SecretString, out: Option<&Path>, plaintext: bool) -> Result<()> {

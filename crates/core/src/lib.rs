@@ -8,7 +8,7 @@
 //! - [`crypto`]: Argon2id, the wrapped data key, sealing values for their place, blind indexes.
 //! - [`catalog`]: the field catalog shared with brands, and value validation.
 //! - [`profile`], [`interests`], [`prefs`], [`taxonomy`]: what the owner keeps in the vault.
-//! - [`export`]: sealed and plaintext exports, and import.
+//! - [`export`]: sealed and plaintext exports, and import; [`files`]: writing them whole.
 //! - [`access`], [`brands`], [`grants`]: purposes and scopes, registered brands, the device
 //!   flow, grants and tokens.
 //! - [`disclosure`], [`answers`], [`offers`], [`log`]: what a grant discloses, ranked answers,
@@ -31,6 +31,7 @@ pub mod crypto;
 pub mod disclosure;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod grants;
 pub mod interests;
 pub mod log;
