@@ -340,7 +340,13 @@ commands! {
             spec.purposes.insert(Purpose::from_str(p).map_err(|e| invalid("purposes", e.to_string()))?);
         }
         let sensitive_consent = approval.sensitive_consent.iter().map(|f| field(f)).collect::<Result<_, _>>()?;
-        let decision = Approval { narrowed_to: Some(spec), sensitive_consent, days: approval.days, rate_per_minute: None };
+        let decision = Approval {
+            narrowed_to: Some(spec),
+            sensitive_consent,
+            days: approval.days,
+            rate_per_minute: None,
+            allow_origin: approval.allow_origin,
+        };
         let now = Timestamp::now();
         let view = session.with_vault(|v| {
             let grant = v.approve_request(&approval.user_code, &decision, now)?;
@@ -597,13 +603,19 @@ mod tests {
 
     /// A brand asks for `scope`; returns (client id, user code, device code).
     fn request(f: &Fixture, scope: &str) -> (String, String, String) {
+        request_from(f, scope, None)
+    }
+
+    fn request_from(f: &Fixture, scope: &str, client_uri: Option<&str>) -> (String, String, String) {
         let now = jiff::Timestamp::now();
         f.session
             .with_vault(|v| {
-                let brand = v.register_brand(
-                    Registration { client_name: "Acme Shoes".into(), client_uri: None, purposes: Set::new() },
-                    now,
-                )?;
+                let registration = Registration {
+                    client_name: "Acme Shoes".into(),
+                    client_uri: client_uri.map(str::to_owned),
+                    purposes: Set::new(),
+                };
+                let brand = v.register_brand(registration, now)?;
                 let auth = v.start_device_authorization(
                     &brand.client_id,
                     AccessSpec::from_scope(scope).unwrap(),
@@ -716,6 +728,7 @@ mod tests {
             purposes: vec!["recommend-products".into()],
             days: Some(7),
             sensitive_consent: vec![],
+            allow_origin: false,
         };
         let grant = ops::approve_request(&f.session, approval).unwrap();
         let granted: Vec<_> = grant.fields.iter().map(|g| (g.field.as_str(), g.mode.as_str())).collect();
@@ -739,6 +752,30 @@ mod tests {
     }
 
     #[test]
+    fn a_brand_web_origin_is_shown_and_allowed_only_when_it_registered_one() {
+        let f = unlocked();
+        let scope = "field:sizes.shoe purpose:recommend-products";
+        let (_, with_home, _) = request_from(&f, scope, Some("https://shop.example/store/"));
+        let pending = ops::pending_requests(&f.session).unwrap();
+        assert_eq!(pending[0].brand.web_origin.as_deref(), Some("https://shop.example"));
+        let approval = |user_code: String| ApprovalInput {
+            user_code,
+            fields: vec![GrantedFieldInput { field: "sizes.shoe".into(), mode: "exact".into() }],
+            purposes: vec!["recommend-products".into()],
+            days: None,
+            sensitive_consent: vec![],
+            allow_origin: true,
+        };
+        let grant = ops::approve_request(&f.session, approval(with_home)).unwrap();
+        assert_eq!(grant.allowed_origin.as_deref(), Some("https://shop.example"));
+
+        let (_, without_home, _) = request_from(&f, scope, None);
+        let err = ops::approve_request(&f.session, approval(without_home)).unwrap_err();
+        assert_eq!(err.code, "no_web_origin", "{err:?}");
+        assert_eq!(ops::pending_requests(&f.session).unwrap().len(), 1, "still waiting");
+    }
+
+    #[test]
     fn approving_more_than_asked_is_refused() {
         let f = unlocked();
         let (_, user_code, _) = request(&f, "field:birth_date:coarse purpose:recommend-products");
@@ -748,6 +785,7 @@ mod tests {
             purposes: vec!["recommend-products".into()],
             days: None,
             sensitive_consent: vec![],
+            allow_origin: false,
         };
         let err = ops::approve_request(&f.session, approval).unwrap_err();
         assert_eq!(err.code, "invalid_scope", "{err:?}");
@@ -767,6 +805,7 @@ mod tests {
                 purposes: vec!["recommend-products".into()],
                 days: None,
                 sensitive_consent: vec![],
+                allow_origin: false,
             },
         )
         .unwrap();

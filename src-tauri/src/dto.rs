@@ -312,6 +312,8 @@ pub struct BrandSummary {
     pub name: String,
     /// The home page the brand gave; unverified.
     pub client_uri: Option<String>,
+    /// The web origin of that home page: the origin its pages would call from.
+    pub web_origin: Option<String>,
     pub verified: bool,
 }
 
@@ -366,6 +368,9 @@ pub struct ApprovalInput {
     pub days: Option<i64>,
     /// Special-category fields the owner explicitly consents to.
     pub sensitive_consent: Vec<String>,
+    /// Lets the brand's web origin call Butler from its pages while the grant is live.
+    #[serde(default)]
+    pub allow_origin: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -396,6 +401,8 @@ pub struct GrantView {
     pub created_at: String,
     pub expires_at: String,
     pub rate_per_minute: u32,
+    /// The brand's web origin, if its pages may call Butler with this grant.
+    pub allowed_origin: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -474,6 +481,8 @@ pub struct LogEntryView {
     pub withheld: Vec<WithheldView>,
     pub outcome: String,
     pub note: Option<String>,
+    /// The web origin of the brand's page that made the request.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -48,6 +48,7 @@ pub fn brand_summary(b: &Brand) -> BrandSummary {
         client_id: b.client_id.clone(),
         name: b.name.clone(),
         client_uri: b.client_uri.clone(),
+        web_origin: b.web_origin(),
         verified: b.verified,
     }
 }
@@ -85,6 +86,7 @@ pub fn grant(g: &Grant, brand: &str, now: Timestamp) -> GrantView {
         created_at: g.created_at.to_string(),
         expires_at: g.expires_at.to_string(),
         rate_per_minute: g.rate_per_minute,
+        allowed_origin: g.allowed_origin.clone(),
     }
 }
 
@@ -134,6 +136,7 @@ pub fn entry(e: &AccessEntry) -> LogEntryView {
             .collect(),
         outcome: e.outcome.name().to_owned(),
         note: e.note.clone(),
+        origin: e.origin.clone(),
     }
 }
 

@@ -14,3 +14,4 @@ mod refusals;
 mod review;
 mod sdk;
 mod support;
+mod web;

@@ -141,6 +141,13 @@ pub struct Brand {
     pub client_id: String,
 }
 
+/// An HTTP client that sends `Origin: origin` with every request, as a page's fetches do.
+pub fn page_client(origin: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, origin.parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
+}
+
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 impl Brand {
@@ -153,6 +160,21 @@ impl Brand {
             .await
             .unwrap();
         assert_eq!(res.status(), 201);
+        let body: Value = res.json().await.unwrap();
+        Self { http, url: url.to_owned(), client_id: body["client_id"].as_str().unwrap().to_owned() }
+    }
+
+    /// A brand's page at `origin` registering itself, as a browser sends it: every request
+    /// carries `Origin`.
+    pub async fn register_from_page(url: &str, name: &str, origin: &str) -> Self {
+        let http = page_client(origin);
+        let res = http
+            .post(format!("{url}/oauth/register"))
+            .json(&serde_json::json!({"client_name": name, "client_uri": format!("{origin}/shop")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
         let body: Value = res.json().await.unwrap();
         Self { http, url: url.to_owned(), client_id: body["client_id"].as_str().unwrap().to_owned() }
     }

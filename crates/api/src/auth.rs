@@ -8,19 +8,33 @@ use axum::http::request::Parts;
 use butler_core::grants::{Authorized, TokenProblem};
 use butler_core::log::{AccessEntry, Outcome};
 
+use crate::web::WebOrigin;
 use crate::{ApiError, AppState};
 
-/// A brand whose token speaks for a live grant.
-pub struct BrandAuth(pub Authorized);
+/// A brand whose token speaks for a live grant, and the web origin its page called from, which
+/// that grant allows.
+pub struct BrandAuth {
+    pub auth: Authorized,
+    pub origin: Option<String>,
+}
+
+impl std::ops::Deref for BrandAuth {
+    type Target = Authorized;
+
+    fn deref(&self) -> &Authorized {
+        &self.auth
+    }
+}
 
 /// Builds a log entry for a request by `auth`'s brand at `at`. `seq` is set when it is appended.
 pub fn entry(
-    auth: &Authorized,
+    caller: &BrandAuth,
     at: jiff::Timestamp,
     endpoint: &str,
     purpose: Option<&str>,
     outcome: Outcome,
 ) -> AccessEntry {
+    let BrandAuth { auth, origin } = caller;
     AccessEntry {
         seq: 0,
         at,
@@ -35,6 +49,7 @@ pub fn entry(
         withheld: Vec::new(),
         outcome,
         note: None,
+        origin: origin.clone(),
     }
 }
 
@@ -82,12 +97,25 @@ impl FromRequestParts<AppState> for BrandAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts)?;
         let now = state.now();
+        let origin = parts.extensions.get::<WebOrigin>().map(|o| o.origin.clone());
         let checked = state.read(move |v, cache| Ok(cache.authorize(v, &token, now)?)).await?;
         match checked {
-            Ok(auth) => match state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
-                Some(retry_after) => Err(ApiError::TooManyRequests(retry_after)),
-                None => Ok(BrandAuth(auth)),
-            },
+            Ok(auth) => {
+                if let Some(retry_after) = state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
+                    return Err(ApiError::TooManyRequests(retry_after));
+                }
+                let caller = BrandAuth { auth, origin };
+                match &caller.origin {
+                    Some(origin) if caller.grant.allowed_origin.as_ref() != Some(origin) => {
+                        let purpose = query_purpose(parts);
+                        let refused =
+                            entry(&caller, now, parts.uri.path(), purpose.as_deref(), Outcome::Refused);
+                        let note = format!("the grant does not allow calls from the web origin {origin}");
+                        Err(refuse(state, refused, note, ApiError::forbidden).await)
+                    }
+                    _ => Ok(caller),
+                }
+            }
             Err(TokenProblem::Unknown) => Err(ApiError::invalid_token("the token is unknown or malformed")),
             Err(TokenProblem::NotLive { auth, reason }) => {
                 // A dead token's requests count against its grant's rate too: past it they are
@@ -96,7 +124,8 @@ impl FromRequestParts<AppState> for BrandAuth {
                     return Err(ApiError::TooManyRequests(retry_after));
                 }
                 let purpose = query_purpose(parts);
-                let refused = entry(&auth, now, parts.uri.path(), purpose.as_deref(), Outcome::Refused);
+                let caller = BrandAuth { auth: *auth, origin };
+                let refused = entry(&caller, now, parts.uri.path(), purpose.as_deref(), Outcome::Refused);
                 Err(refuse(state, refused, reason.to_owned(), ApiError::invalid_token).await)
             }
         }

@@ -71,7 +71,7 @@ pub async fn catalog() -> Json<CatalogResponse> {
 /// Checks the purpose against the grant; a refusal is logged before it is sent.
 async fn check_purpose(
     state: &AppState,
-    auth: &butler_core::grants::Authorized,
+    auth: &BrandAuth,
     endpoint: &str,
     purpose: Option<&str>,
     served: &[Purpose],
@@ -104,7 +104,7 @@ fn with_receipt(mut res: Response, seq: i64) -> Response {
     ))]
 pub async fn read_profile(
     State(state): State<AppState>,
-    BrandAuth(auth): BrandAuth,
+    auth: BrandAuth,
     query: Result<Query<ProfileQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
@@ -156,7 +156,7 @@ pub async fn read_profile(
 /// Refuses (and logs) a request whose grant lacks a field the endpoint needs.
 async fn require_field(
     state: &AppState,
-    auth: &butler_core::grants::Authorized,
+    auth: &BrandAuth,
     endpoint: &str,
     purpose: Purpose,
     field: Field,
@@ -181,7 +181,7 @@ async fn require_field(
     ))]
 pub async fn answers(
     State(state): State<AppState>,
-    BrandAuth(auth): BrandAuth,
+    auth: BrandAuth,
     JsonBody(body): JsonBody<AnswersRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/answers";
@@ -215,7 +215,7 @@ pub async fn answers(
     ))]
 pub async fn offers(
     State(state): State<AppState>,
-    BrandAuth(auth): BrandAuth,
+    auth: BrandAuth,
     JsonBody(body): JsonBody<OfferRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/offers";
@@ -253,7 +253,7 @@ pub async fn offers(
     ))]
 pub async fn signals(
     State(state): State<AppState>,
-    BrandAuth(auth): BrandAuth,
+    auth: BrandAuth,
     JsonBody(body): JsonBody<SignalRequest>,
 ) -> Result<Response, ApiError> {
     let endpoint = "/v1/signals";

@@ -41,6 +41,11 @@ impl ApiError {
         }
     }
 
+    /// A request refused for where it came from (a web origin the grant does not allow).
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        ApiError::Problem { status: StatusCode::FORBIDDEN, title: "Forbidden", detail: detail.into() }
+    }
+
     pub fn insufficient_scope(description: impl Into<String>) -> Self {
         ApiError::Bearer {
             status: StatusCode::FORBIDDEN,

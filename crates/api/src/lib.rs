@@ -15,6 +15,7 @@ mod error;
 mod oauth;
 mod receipts;
 mod schema;
+mod web;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -212,6 +213,7 @@ pub fn router(state: AppState) -> Router {
         .merge(data::routes())
         .merge(receipts::routes())
         .fallback(|| async { error::problem(StatusCode::NOT_FOUND, "Not found", "No such endpoint.") })
+        .layer(web::cors_layer())
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -231,8 +233,9 @@ pub async fn serve(
 }
 
 /// Refuses what a loopback service must never answer: a `Host` other than this loopback address
-/// and port (DNS rebinding), and any `Origin` (no web origin is allowed yet).
-async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// and port (DNS rebinding), whatever the origin, and a web origin the owner has not allowed
+/// (see [`web`]).
+async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let host_ok = request
         .headers()
         .get(header::HOST)
@@ -245,12 +248,8 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
             "The Host header must name this loopback address and port.",
         );
     }
-    if request.headers().contains_key(header::ORIGIN) {
-        return error::problem(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "Requests from web origins are not allowed.",
-        );
+    if let Err(refusal) = web::judge(&state, &mut request).await {
+        return refusal;
     }
     let mut response = next.run(request).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_problem(&response) {

@@ -7,13 +7,15 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use base64::Engine;
+use butler_core::Vault;
 use butler_core::access::{AccessSpec, Purpose, supported_scopes};
-use butler_core::brands::Registration;
+use butler_core::brands::{Registration, web_origin};
 use butler_core::grants::Poll;
 use serde_json::{Value, json};
 
+use crate::web::WebOrigin;
 use crate::{ApiError, AppState};
 use butler_protocol::{
     DeviceAuthorizationRequest, DeviceAuthorizationResponse, IntrospectionResponse, OAuthError, Problem,
@@ -122,10 +124,20 @@ pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Json
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    web: Option<Extension<WebOrigin>>,
     JsonBody(body): JsonBody<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let invalid = |d: &str| ApiError::oauth("invalid_client_metadata", d.to_owned());
     let name = body.client_name.ok_or_else(|| invalid("client_name is required"))?;
+    // A page registers its own origin: the one the owner will be shown and may allow.
+    if let Some(Extension(web)) = &web
+        && body.client_uri.as_deref().and_then(web_origin).as_ref() != Some(&web.origin)
+    {
+        return Err(invalid(&format!(
+            "a page registering from {} must give a client_uri on that origin",
+            web.origin
+        )));
+    }
     if let Some(types) = &body.grant_types
         && types.iter().any(|t| t != DEVICE_GRANT_TYPE)
     {
@@ -200,6 +212,7 @@ fn form_urlencoded_decode(s: &str) -> String {
 pub async fn device_authorization(
     State(state): State<AppState>,
     headers: HeaderMap,
+    web: Option<Extension<WebOrigin>>,
     OAuthForm(body): OAuthForm<DeviceAuthorizationRequest>,
 ) -> Result<Response, ApiError> {
     let client = client_id(body.client_id, &headers)?;
@@ -218,6 +231,7 @@ pub async fn device_authorization(
     let now = state.now();
     let auth = state
         .with_vault(move |v| {
+            check_client_origin(v, &client, web.as_ref())?;
             v.start_device_authorization(&client, spec, now).map_err(|e| match e {
                 butler_core::Error::UnknownClient => {
                     ApiError::oauth("invalid_client", "unknown client_id: register first")
@@ -236,6 +250,20 @@ pub async fn device_authorization(
         interval: auth.interval,
     };
     Ok(no_store(Json(body).into_response()))
+}
+
+/// A client called from a page only from the origin of its registered `client_uri`, so no other
+/// site can onboard in its name.
+fn check_client_origin(v: &Vault, client: &str, web: Option<&Extension<WebOrigin>>) -> Result<(), ApiError> {
+    let Some(Extension(web)) = web else { return Ok(()) };
+    // An unknown client is left to the endpoint's own `invalid_client`.
+    match v.brand(client)? {
+        Some(brand) if brand.web_origin().as_ref() != Some(&web.origin) => Err(ApiError::oauth(
+            "invalid_client",
+            format!("this client was not registered for the web origin {}", web.origin),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn no_store(mut res: Response) -> Response {
@@ -265,6 +293,7 @@ pub async fn activate() -> impl IntoResponse {
 pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
+    web: Option<Extension<WebOrigin>>,
     OAuthForm(body): OAuthForm<TokenRequest>,
 ) -> Result<Response, ApiError> {
     match body.grant_type.as_deref() {
@@ -278,7 +307,12 @@ pub async fn token(
     let device_code =
         body.device_code.ok_or_else(|| ApiError::oauth("invalid_request", "device_code is required"))?;
     let now = state.now();
-    let poll = state.with_vault(move |v| Ok(v.poll_device_token(&client, &device_code, now)?)).await?;
+    let poll = state
+        .with_vault(move |v| {
+            check_client_origin(v, &client, web.as_ref())?;
+            Ok(v.poll_device_token(&client, &device_code, now)?)
+        })
+        .await?;
     match poll {
         Poll::Pending => Err(ApiError::oauth("authorization_pending", "the owner has not decided yet")),
         Poll::SlowDown { interval } => Err(ApiError::oauth(

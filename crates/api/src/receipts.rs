@@ -16,6 +16,7 @@ use butler_core::grants::{Authorized, TokenProblem};
 use butler_protocol::{Jwks, Problem, ReceiptItem, ReceiptsResponse};
 
 use crate::auth::bearer_token;
+use crate::web::WebOrigin;
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -41,10 +42,16 @@ impl FromRequestParts<AppState> for KnownBrand {
             }
         };
         // The grant's rate holds here too, live or not: a revoked brand cannot flood Butler.
-        match state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
-            Some(retry_after) => Err(ApiError::TooManyRequests(retry_after)),
-            None => Ok(KnownBrand(auth)),
+        if let Some(retry_after) = state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
+            return Err(ApiError::TooManyRequests(retry_after));
         }
+        // A page gets receipts only while its grant is live and allows its origin.
+        if let Some(web) = parts.extensions.get::<WebOrigin>()
+            && (!auth.grant.is_live(now) || auth.grant.allowed_origin.as_ref() != Some(&web.origin))
+        {
+            return Err(ApiError::forbidden("this token's grant does not allow calls from this web origin"));
+        }
+        Ok(KnownBrand(auth))
     }
 }
 

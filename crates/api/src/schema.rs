@@ -92,3 +92,18 @@ pub async fn openapi_json() -> axum::Json<Value> {
         DOC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).expect("the document serializes")).clone(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ApiDoc;
+    use utoipa::OpenApi;
+
+    /// The TypeScript brand SDK generates its types from this document: keep its copy current.
+    /// `scripts/test` fails when the committed copy differs.
+    #[test]
+    fn the_typescript_sdk_has_the_current_document() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk/ts/openapi.json");
+        let document = serde_json::to_string_pretty(&ApiDoc::openapi()).expect("the document serializes");
+        std::fs::write(path, document + "\n").expect("sdk/ts is writable");
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use butler_core::Vault;
 use butler_core::access::{AccessSpec, mode_name};
 use butler_core::catalog::{Field, Sensitivity};
@@ -35,7 +35,8 @@ pub enum RequestCommand {
         /// Requests per minute the brand may make (default 120).
         #[arg(long, value_name = "N")]
         rate: Option<u32>,
-        /// Let the brand's registered web origin call Butler from a page (not available yet).
+        /// Let the brand's registered web origin (its client_uri's) call Butler from its pages
+        /// while the grant is live.
         #[arg(long)]
         allow_origin: bool,
     },
@@ -116,6 +117,7 @@ pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
                             "client_id": r.brand.client_id,
                             "brand": r.brand.name,
                             "client_uri": r.brand.client_uri,
+                            "web_origin": r.brand.web_origin(),
                             "verified": r.brand.verified,
                             "scope": r.requested.to_scope(),
                             "expires_at": r.expires_at.to_string(),
@@ -130,23 +132,27 @@ pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
                     let home = r.brand.client_uri.as_deref().unwrap_or("no home page given");
                     println!("{}  {} ({home}; unverified claims)", r.user_code, r.brand.name);
                     println!("    {}", describe(&r.requested));
+                    if let Some(origin) = r.brand.web_origin() {
+                        println!(
+                            "    its pages at {origin} can call Butler only if you approve with --allow-origin"
+                        );
+                    }
                     println!("    expires {}", r.expires_at.strftime("%Y-%m-%d %H:%M UTC"));
                 }
             }
         }
         RequestCommand::Approve { user_code, narrow, sensitive, days, rate, allow_origin } => {
-            if allow_origin {
-                bail!(
-                    "--allow-origin is not available yet: brands can call Butler only from their own programs"
-                );
-            }
             let narrowed_to = narrow.as_deref().map(AccessSpec::from_scope).transpose()?;
             let sensitive_consent =
                 sensitive.iter().map(|f| f.parse::<Field>()).collect::<Result<Vec<_>, _>>()?;
-            let approval = Approval { narrowed_to, sensitive_consent, days, rate_per_minute: rate };
+            let approval =
+                Approval { narrowed_to, sensitive_consent, days, rate_per_minute: rate, allow_origin };
             let grant = vault.approve_request(&user_code, &approval, now)?;
             println!("Approved: grant {} until {}", grant.id, grant.expires_at.strftime("%Y-%m-%d"));
             println!("    {}", describe(&grant.spec));
+            if let Some(origin) = &grant.allowed_origin {
+                println!("    pages at {origin} may call Butler while the grant is live");
+            }
         }
         RequestCommand::Deny { user_code } => {
             vault.deny_request(&user_code, now)?;
@@ -171,6 +177,7 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
                             "status": g.status.to_string(),
                             "live": g.is_live(now),
                             "scope": g.spec.to_scope(),
+                            "allowed_origin": g.allowed_origin,
                             "expires_at": g.expires_at.to_string(),
                         })
                     })
@@ -190,6 +197,9 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
                 };
                 println!("{}  {brand}  {state} until {}", g.id, g.expires_at.strftime("%Y-%m-%d"));
                 println!("    {}", describe(&g.spec));
+                if let Some(origin) = &g.allowed_origin {
+                    println!("    allowed web origin: {origin}");
+                }
             }
             return Ok(());
         }

@@ -398,6 +398,9 @@ fn print_entry(e: &AccessEntry) {
     if !withheld.is_empty() {
         println!("    withheld: {}", withheld.join(", "));
     }
+    if let Some(origin) = &e.origin {
+        println!("    from the web page of {origin}");
+    }
     if let Some(note) = &e.note {
         println!("    {note}");
     }

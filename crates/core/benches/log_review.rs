@@ -55,8 +55,7 @@ fn main() {
             AccessSpec::from_scope("field:birth_date:coarse field:home.country purpose:recommend-products")
                 .unwrap();
         let auth = vault.start_device_authorization(&brand.client_id, spec, now).unwrap();
-        let approval =
-            Approval { narrowed_to: None, sensitive_consent: vec![], days: None, rate_per_minute: None };
+        let approval = Approval::default();
         let grant = vault.approve_request(&auth.user_code, &approval, now).unwrap();
         brands.push((brand, grant));
     }
@@ -95,6 +94,7 @@ fn main() {
                     }],
                     outcome: if refused { Outcome::Refused } else { Outcome::Narrowed },
                     note: None,
+                    origin: None,
                 }
             })
             .collect();

@@ -382,6 +382,7 @@ mod tests {
             outcome: if withheld.is_empty() { Outcome::Disclosed } else { Outcome::Narrowed },
             withheld,
             note: None,
+            origin: None,
         }
     }
 

@@ -45,6 +45,7 @@ impl Registration {
         text(self.client_name.trim(), 100).map_err(|e| RegistrationError(format!("client_name {e}")))?;
         if let Some(uri) = &self.client_uri {
             let ok = (uri.starts_with("https://") || uri.starts_with("http://"))
+                && web_origin(uri).is_some()
                 && uri.len() <= 300
                 && !uri.chars().any(|c| c.is_whitespace() || c.is_control());
             if !ok {
@@ -52,6 +53,29 @@ impl Registration {
             }
         }
         Ok(())
+    }
+}
+
+/// The web origin (`scheme://host[:port]`, as browsers send it in `Origin`) of an http(s) URL;
+/// `None` for anything else, including URLs whose origin is opaque.
+pub fn web_origin(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return None;
+    }
+    Some(url.origin().ascii_serialization())
+}
+
+/// Whether an `Origin` header names a web origin exactly as a browser serializes one: not
+/// `null`, no path, no default port, lower case.
+pub fn is_serialized_origin(value: &str) -> bool {
+    web_origin(value).is_some_and(|o| o == value)
+}
+
+impl Brand {
+    /// The web origin of the brand's registered home page: the origin its pages call from.
+    pub fn web_origin(&self) -> Option<String> {
+        self.client_uri.as_deref().and_then(web_origin)
     }
 }
 
@@ -108,5 +132,24 @@ impl Vault {
             out.push(self.open_brand(&id, &sealed)?);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_origins_are_serialized_as_browsers_do() {
+        assert_eq!(web_origin("https://Shop.Example/products?x=1").as_deref(), Some("https://shop.example"));
+        assert_eq!(web_origin("http://127.0.0.1:8080/").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(web_origin("https://shop.example:443/").as_deref(), Some("https://shop.example"));
+        assert_eq!(web_origin("ftp://shop.example/"), None);
+        assert_eq!(web_origin("file:///etc/passwd"), None);
+        assert_eq!(web_origin("not a url"), None);
+        assert!(is_serialized_origin("http://localhost:5173"));
+        for bad in ["null", "http://localhost:5173/", "https://shop.example:443", "HTTP://shop.example", ""] {
+            assert!(!is_serialized_origin(bad), "{bad}");
+        }
     }
 }

@@ -105,6 +105,9 @@ pub struct Grant {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub rate_per_minute: u32,
+    /// The brand's web origin, when the owner allowed its pages to call Butler with this grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origin: Option<String>,
 }
 
 impl Grant {
@@ -125,6 +128,8 @@ pub struct Approval {
     pub days: Option<i64>,
     /// Requests per minute the brand may make (default 120).
     pub rate_per_minute: Option<u32>,
+    /// Lets the brand's registered web origin call Butler from a page while the grant is live.
+    pub allow_origin: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -184,7 +189,7 @@ pub enum Poll {
     Expired,
     /// Unknown or already used device code, or one issued to another client.
     InvalidGrant,
-    Issued(IssuedToken),
+    Issued(Box<IssuedToken>),
 }
 
 /// A freshly issued access token: the only time the token itself exists outside the brand.
@@ -379,7 +384,7 @@ impl Vault {
                 let grant = self.grant(&grant_id)?;
                 record.status = RequestStatus::Consumed;
                 // The owner may have paused or revoked the grant before the brand collected it.
-                if grant.is_live(now) { Poll::Issued(self.issue_token(&grant, now)?) } else { Poll::Denied }
+                if grant.is_live(now) { Poll::Issued(Box::new(self.issue_token(&grant, now)?)) } else { Poll::Denied }
             }
         };
         self.save_request(id, &record)?;
@@ -467,6 +472,12 @@ impl Vault {
             .retain(|f, _| f.sensitivity() != Sensitivity::Special || approval.sensitive_consent.contains(f));
         spec.check_complete()
             .map_err(|e| Error::Scope(crate::access::ScopeError(format!("nothing left to grant: {e}"))))?;
+        let allowed_origin = if approval.allow_origin {
+            let brand = self.brand(&record.client_id)?.ok_or(Error::UnknownClient)?;
+            Some(brand.web_origin().ok_or(Error::NoWebOrigin(brand.name))?)
+        } else {
+            None
+        };
         let days = approval.days.unwrap_or(DEFAULT_GRANT_DAYS);
         if !(1..=3650).contains(&days) {
             return Err(Error::Scope(crate::access::ScopeError("a grant lasts from 1 to 3650 days".into())));
@@ -479,6 +490,7 @@ impl Vault {
             created_at: now,
             expires_at: now + SignedDuration::from_hours(24 * days),
             rate_per_minute: approval.rate_per_minute.unwrap_or(DEFAULT_RATE_PER_MINUTE),
+            allowed_origin,
         };
         if !(1..=1_000_000).contains(&grant.rate_per_minute) {
             return Err(Error::Scope(crate::access::ScopeError(
@@ -564,6 +576,11 @@ impl Vault {
         self.record_receipt(&grant, event, now)?;
         tx.commit()?;
         Ok(grant)
+    }
+
+    /// Whether a live grant allows calls from the web origin `origin` at `now`.
+    pub fn origin_allowed(&self, origin: &str, now: Timestamp) -> Result<bool> {
+        Ok(self.grants()?.iter().any(|g| g.is_live(now) && g.allowed_origin.as_deref() == Some(origin)))
     }
 
     fn token_by_value(&self, token: &str) -> Result<Option<TokenRecord>> {

@@ -70,6 +70,9 @@ pub struct AccessEntry {
     pub outcome: Outcome,
     /// For refusals: the reason, in words.
     pub note: Option<String>,
+    /// The web origin the request came from, when a brand's page made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde passes a reference")]
@@ -541,6 +544,7 @@ mod tests {
             withheld: vec![],
             outcome: Outcome::Refused,
             note: Some(format!("entry {n}")),
+            origin: None,
         }
     }
 

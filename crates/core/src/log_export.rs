@@ -93,7 +93,27 @@ fn row_hash(previous: &[u8; 32], cells: &[&str]) -> [u8; 32] {
     ctx.finish().as_ref().try_into().expect("SHA-256 is 32 bytes")
 }
 
-const CSV_COLUMNS: [&str; 15] = [
+const CSV_COLUMNS: [&str; 16] = [
+    "record",
+    "seq",
+    "at",
+    "client_id",
+    "brand",
+    "grant_id",
+    "token_id",
+    "endpoint",
+    "purpose",
+    "outcome",
+    "asked",
+    "disclosed",
+    "withheld",
+    "note",
+    "origin",
+    "hash",
+];
+
+/// The columns of exports made before entries carried their web origin; they still verify.
+const CSV_COLUMNS_WITHOUT_ORIGIN: [&str; 15] = [
     "record",
     "seq",
     "at",
@@ -133,6 +153,7 @@ fn csv_cells(e: &AccessEntry) -> Vec<String> {
             .join("; "),
         withheld.join("; "),
         e.note.clone().unwrap_or_default(),
+        e.origin.clone().unwrap_or_default(),
     ]
 }
 
@@ -445,7 +466,7 @@ fn verify_jsonl(
 fn verify_csv(all: &[u8], key: Option<&PublicJwk>) -> Result<ExportCheck, ExportError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(all);
     let columns = reader.headers().map_err(|_| bad("row 1: not an export's columns"))?.clone();
-    if columns.iter().ne(CSV_COLUMNS) {
+    if columns.iter().ne(CSV_COLUMNS) && columns.iter().ne(CSV_COLUMNS_WITHOUT_ORIGIN) {
         return Err(bad("row 1: not an export's columns"));
     }
     let mut walked: Option<Walked> = None;
@@ -505,6 +526,7 @@ mod tests {
                 }],
                 outcome: Outcome::Narrowed,
                 note: Some("a note\nover two lines".into()),
+                origin: Some("https://shop.example".into()),
             })
             .collect();
         vault.append_batch(entries).unwrap();

@@ -578,6 +578,7 @@ mod tests {
                 }],
                 outcome,
                 note: None,
+                origin: None,
             });
         }
         let seqs = vault.append_batch(entries.clone()).unwrap();

@@ -33,6 +33,7 @@ pub fn onboard(vault: &Vault, name: &str, scope: &str) -> Onboarded {
         sensitive_consent: vec![],
         days: None,
         rate_per_minute: None,
+        allow_origin: false,
     };
     let grant = vault.approve_request(&auth.user_code, &approval, now).unwrap();
     match vault.poll_device_token(&brand.client_id, &auth.device_code, now).unwrap() {

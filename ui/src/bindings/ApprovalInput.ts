@@ -20,4 +20,8 @@ days: number | null,
 /**
  * Special-category fields the owner explicitly consents to.
  */
-sensitive_consent: Array<string>, };
+sensitive_consent: Array<string>, 
+/**
+ * Lets the brand's web origin call Butler from its pages while the grant is live.
+ */
+allow_origin: boolean, };

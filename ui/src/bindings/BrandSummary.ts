@@ -4,4 +4,8 @@ export type BrandSummary = { client_id: string, name: string,
 /**
  * The home page the brand gave; unverified.
  */
-client_uri: string | null, verified: boolean, };
+client_uri: string | null, 
+/**
+ * The web origin of that home page: the origin its pages would call from.
+ */
+web_origin: string | null, verified: boolean, };

@@ -6,4 +6,8 @@ export type GrantView = { id: string, client_id: string, brand: string,
 /**
  * `active`, `paused`, `revoked` or `expired`.
  */
-state: string, live: boolean, fields: Array<GrantedField>, purposes: Array<PurposeView>, created_at: string, expires_at: string, rate_per_minute: number, };
+state: string, live: boolean, fields: Array<GrantedField>, purposes: Array<PurposeView>, created_at: string, expires_at: string, rate_per_minute: number, 
+/**
+ * The brand's web origin, if its pages may call Butler with this grant.
+ */
+allowed_origin: string | null, };

@@ -6,4 +6,8 @@ export type LogEntryView = { seq: number,
 /**
  * The receipt the brand got: `log-<seq>`.
  */
-receipt: string, at: string, client_id: string, brand: string, grant_id: string | null, endpoint: string, purpose: string | null, asked: Array<string>, disclosed: Array<GrantedField>, withheld: Array<WithheldView>, outcome: string, note: string | null, };
+receipt: string, at: string, client_id: string, brand: string, grant_id: string | null, endpoint: string, purpose: string | null, asked: Array<string>, disclosed: Array<GrantedField>, withheld: Array<WithheldView>, outcome: string, note: string | null, 
+/**
+ * The web origin of the brand's page that made the request.
+ */
+origin: string | null, };

@@ -29,24 +29,25 @@ function entry(seq: number, overrides: Partial<LogEntryView> = {}): LogEntryView
     withheld: [{ field: 'home.city', reason: 'not_granted' }],
     outcome: 'narrowed',
     note: null,
+    origin: null,
     ...overrides,
   };
 }
 
 const BRANDS: BrandView[] = [
   {
-    brand: { client_id: 'cl_acme', name: 'Acme Running', client_uri: null, verified: false },
+    brand: { client_id: 'cl_acme', name: 'Acme Running', client_uri: null, web_origin: null, verified: false },
     registered_at: ago(30),
     grants: [
       {
         id: 'gr_1', client_id: 'cl_acme', brand: 'Acme Running', state: 'active', live: true,
         fields: [{ field: 'sizes.shoe', mode: 'exact' }, { field: 'birth_date', mode: 'coarse' }],
         purposes: [{ name: 'recommend-products', description: '', dpv: '' }],
-        created_at: ago(30), expires_at: ago(-60), rate_per_minute: 60,
+        created_at: ago(30), expires_at: ago(-60), rate_per_minute: 60, allowed_origin: null,
       },
     ],
   },
-  { brand: { client_id: 'cl_nw', name: 'Northwind Books', client_uri: null, verified: false }, registered_at: ago(40), grants: [] },
+  { brand: { client_id: 'cl_nw', name: 'Northwind Books', client_uri: null, web_origin: null, verified: false }, registered_at: ago(40), grants: [] },
 ];
 
 const VERIFIED: ChainStatus = { verified: true, entries: 120, broken_at: null, reason: null, checked_at: ago(0) };

@@ -22,7 +22,7 @@ function grant(id: string, state: string, overrides: Partial<GrantView> = {}): G
     purposes: [{ name: 'recommend-products', description: "rank the brand's products", dpv: 'dpv:ProvideProductRecommendations' }],
     created_at: days(-10),
     expires_at: days(80),
-    rate_per_minute: 60,
+    rate_per_minute: 60, allowed_origin: null,
     ...overrides,
   };
 }
@@ -30,12 +30,12 @@ function grant(id: string, state: string, overrides: Partial<GrantView> = {}): G
 function sample(): BrandView[] {
   return [
     {
-      brand: { client_id: 'cl_lumen', name: 'Lumen Grocer', client_uri: null, verified: false },
+      brand: { client_id: 'cl_lumen', name: 'Lumen Grocer', client_uri: null, web_origin: null, verified: false },
       registered_at: days(-1),
       grants: [],
     },
     {
-      brand: { client_id: 'cl_acme', name: 'Acme Running', client_uri: 'https://acme.example', verified: false },
+      brand: { client_id: 'cl_acme', name: 'Acme Running', client_uri: 'https://acme.example', web_origin: 'https://acme.example', verified: false },
       registered_at: days(-30),
       grants: [grant('gr_active', 'active'), grant('gr_paused', 'paused'), grant('gr_revoked', 'revoked'), grant('gr_expired', 'expired')],
     },

@@ -12,7 +12,7 @@ const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
 function request(overrides: Partial<RequestView> = {}): RequestView {
   return {
     user_code: 'WDJB-MJHT',
-    brand: { client_id: 'cl_lumen', name: 'Lumen Grocer', client_uri: 'https://lumen.example', verified: false },
+    brand: { client_id: 'cl_lumen', name: 'Lumen Grocer', client_uri: 'https://lumen.example/shop', web_origin: 'https://lumen.example', verified: false },
     fields: [
       { field: 'household.size', description: 'people in the household, 1 to 20', mode: 'exact', allowed_modes: ['exact', 'coarse'], sensitivity: 'ordinary' },
       { field: 'birth_date', description: 'date of birth, YYYY-MM-DD', mode: 'exact', allowed_modes: ['exact', 'coarse', 'answer'], sensitivity: 'ordinary' },
@@ -37,7 +37,7 @@ const ORDINARY_ONLY = (): RequestView => {
 function grantOf(fields: { field: string; mode: string }[]): GrantView {
   return {
     id: 'gr_1', client_id: 'cl_lumen', brand: 'Lumen Grocer', state: 'active', live: true, fields, purposes: [],
-    created_at: minutes(0), expires_at: minutes(60 * 24 * 30), rate_per_minute: 60,
+    created_at: minutes(0), expires_at: minutes(60 * 24 * 30), rate_per_minute: 60, allowed_origin: null,
   };
 }
 
@@ -66,7 +66,7 @@ describe('Requests', () => {
     expect(c.getByRole('heading', { name: 'Lumen Grocer' })).toBeInTheDocument();
     expect(c.getByText('unverified')).toBeInTheDocument();
     expect(c.getByTestId('user-code')).toHaveTextContent('WDJB-MJHT');
-    expect(c.getByText('https://lumen.example')).toBeInTheDocument();
+    expect(c.getByText('https://lumen.example/shop')).toBeInTheDocument();
     expect(c.getByText('Recommend products')).toBeInTheDocument();
     expect(c.getByText("Rank the brand's products for the owner.")).toBeInTheDocument();
     expect(toggle(card, 'household.size')).toBeChecked();
@@ -119,11 +119,31 @@ describe('Requests', () => {
           purposes: ['recommend-products'],
           days: 30,
           sensitive_consent: [],
+          allow_origin: false,
         },
       },
     ]);
     expect(notices.items.map((n) => n.text)).toEqual([expect.stringMatching(/^Approved\. Lumen Grocer may use 2 details for 30 days/)]);
     expect(screen.getByTestId('requests-empty')).toBeInTheDocument();
+  });
+
+  it("offers to let the brand's web origin ask, off unless ticked, and only when the brand registered one", async () => {
+    const user = userEvent.setup();
+    const withoutHome = ORDINARY_ONLY();
+    withoutHome.brand = { ...withoutHome.brand, client_id: 'cl_plain', client_uri: null, web_origin: null };
+    const ipc = fakeIpc({
+      pending_requests: () => [request(), withoutHome],
+      approve_request: () => grantOf([{ field: 'household.size', mode: 'exact' }]),
+    });
+    render(Requests);
+    const card = await cardFor('WDJB-MJHT');
+    expect(within(await cardFor('QRTZ-PLMK')).queryByTestId('allow-origin')).toBeNull();
+    const allow = within(card).getByRole('checkbox', { name: /Let pages at https:\/\/lumen\.example ask Butler/ });
+    expect(allow).not.toBeChecked();
+    await user.click(allow);
+    await user.click(within(card).getByRole('button', { name: /^Approve/ }));
+    await waitFor(() => expect(ipc.argsOf('approve_request')).toHaveLength(1));
+    expect((ipc.argsOf('approve_request')[0]!.approval as { allow_origin: boolean }).allow_origin).toBe(true);
   });
 
   it('refuses to approve with no field ticked, or no purpose', async () => {

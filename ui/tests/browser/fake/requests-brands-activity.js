@@ -48,10 +48,10 @@
   };
 
   const BRAND = {
-    acme: { client_id: 'cl_acme_running', name: 'Acme Running', client_uri: 'https://acme-running.example', verified: false },
-    northwind: { client_id: 'cl_northwind_books', name: 'Northwind Books', client_uri: 'https://northwind-books.example', verified: false },
-    lumen: { client_id: 'cl_lumen_grocer', name: 'Lumen Grocer', client_uri: 'https://lumen-grocer.example', verified: false },
-    fjord: { client_id: 'cl_fjord_outdoor', name: 'Fjord Outdoor', client_uri: 'https://fjord-outdoor.example', verified: false },
+    acme: { client_id: 'cl_acme_running', name: 'Acme Running', client_uri: 'https://acme-running.example', web_origin: 'https://acme-running.example', verified: false },
+    northwind: { client_id: 'cl_northwind_books', name: 'Northwind Books', client_uri: 'https://northwind-books.example', web_origin: 'https://northwind-books.example', verified: false },
+    lumen: { client_id: 'cl_lumen_grocer', name: 'Lumen Grocer', client_uri: 'https://lumen-grocer.example', web_origin: 'https://lumen-grocer.example', verified: false },
+    fjord: { client_id: 'cl_fjord_outdoor', name: 'Fjord Outdoor', client_uri: 'https://fjord-outdoor.example', web_origin: 'https://fjord-outdoor.example', verified: false },
   };
 
   const grant = (id, brand, st, fields, purposes, createdMs, expiresMs) => ({
@@ -65,6 +65,7 @@
     created_at: iso(createdMs),
     expires_at: iso(expiresMs),
     rate_per_minute: 60,
+    allowed_origin: null,
   });
 
   const brands = [
@@ -293,6 +294,10 @@
         now,
         now + days * DAY,
       );
+      if (approval.allow_origin) {
+        if (!request.brand.web_origin) fail('no_web_origin', `${request.brand.name} registered no web origin (client_uri), so there is no origin to allow`);
+        g.allowed_origin = request.brand.web_origin;
+      }
       entry.grants.push(g);
       state.receipts.push(receipt(request.brand.client_id, g.id, 'granted', now));
       state.requests.splice(at, 1);

@@ -61,6 +61,10 @@ export default function (test, h) {
     await mode(lumen, 'household.children_ages').selectOption('coarse');
     await lumen.locator('input[data-testid="purpose-toggle"][data-purpose="personalize-offers"]').uncheck();
     await lumen.getByTestId('duration').selectOption('30');
+    check((await lumen.getByTestId('web-origin').innerText()).includes('https://lumen-grocer.example'),
+      'the request does not offer to allow the brand\'s web origin');
+    check(!(await lumen.getByTestId('allow-origin').isChecked()), 'the web origin is allowed by default');
+    await lumen.getByTestId('allow-origin').check();
     await shot(page, 'requests-narrowed');
     await lumen.getByTestId('approve').click();
 
@@ -78,6 +82,7 @@ export default function (test, h) {
         purposes: ['recommend-products'],
         days: 30,
         sensitive_consent: [],
+        allow_origin: true,
       },
     };
     check(sent.length === 1 && JSON.stringify(sent[0].args) === JSON.stringify(expected),
@@ -95,6 +100,8 @@ export default function (test, h) {
     check(gText.includes('active') && gText.includes('household.children_ages') && gText.includes('coarse'),
       `the new grant shows "${gText}"`);
     check(!gText.includes('home.postcode') && !gText.includes('health'), 'the grant lists a field that was left out');
+    check((await g.getByTestId('allowed-origin').innerText()).includes('https://lumen-grocer.example'),
+      'the grant does not show the allowed web origin');
     await finish();
   });
 
