@@ -384,7 +384,11 @@ impl Vault {
                 let grant = self.grant(&grant_id)?;
                 record.status = RequestStatus::Consumed;
                 // The owner may have paused or revoked the grant before the brand collected it.
-                if grant.is_live(now) { Poll::Issued(Box::new(self.issue_token(&grant, now)?)) } else { Poll::Denied }
+                if grant.is_live(now) {
+                    Poll::Issued(Box::new(self.issue_token(&grant, now)?))
+                } else {
+                    Poll::Denied
+                }
             }
         };
         self.save_request(id, &record)?;
