@@ -19,7 +19,8 @@ pub enum DataErrors {
     /// (`WWW-Authenticate: Bearer error="invalid_token"`).
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(Problem),
-    /// The grant does not allow this purpose or field (`error="insufficient_scope"`).
+    /// The grant does not allow this purpose or field (`error="insufficient_scope"`), or the request
+    /// came from a web origin (`Origin`) that no live grant of the token allows.
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
     /// The grant's rate is exceeded (`Retry-After`).

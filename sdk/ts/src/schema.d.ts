@@ -969,7 +969,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The grant does not allow this purpose or field (`error="insufficient_scope"`). */
+            /**
+             * @description The grant does not allow this purpose or field (`error="insufficient_scope"`), or the request
+             *     came from a web origin (`Origin`) that no live grant of the token allows.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1042,7 +1045,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The grant does not allow this purpose or field (`error="insufficient_scope"`). */
+            /**
+             * @description The grant does not allow this purpose or field (`error="insufficient_scope"`), or the request
+             *     came from a web origin (`Origin`) that no live grant of the token allows.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1133,7 +1139,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The grant does not allow this purpose or field (`error="insufficient_scope"`). */
+            /**
+             * @description The grant does not allow this purpose or field (`error="insufficient_scope"`), or the request
+             *     came from a web origin (`Origin`) that no live grant of the token allows.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1224,7 +1233,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The grant does not allow this purpose or field (`error="insufficient_scope"`). */
+            /**
+             * @description The grant does not allow this purpose or field (`error="insufficient_scope"`), or the request
+             *     came from a web origin (`Origin`) that no live grant of the token allows.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
