@@ -8,6 +8,7 @@ mod durability;
 mod exchange;
 mod export;
 mod faults;
+mod measure;
 mod onboarding;
 mod receipts;
 mod refusals;

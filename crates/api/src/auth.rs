@@ -50,6 +50,7 @@ pub fn entry(
         outcome,
         note: None,
         origin: origin.clone(),
+        measure: None,
     }
 }
 

@@ -14,9 +14,11 @@ use crate::auth::{BrandAuth, entry, refuse};
 use crate::oauth::JsonBody;
 use crate::schema::{BodyErrors, DataErrors};
 use crate::{ApiError, AppState};
+use butler_core::measure::{MeasureOutcome, Question};
 use butler_protocol::{
-    AnswersRequest, AnswersResponse, CatalogField, CatalogResponse, DisclosedValue, OfferRequest,
-    OfferResponse, ProfileQuery, ProfileResponse, PurposeInfo, SignalRequest, SignalResponse,
+    AnswersRequest, AnswersResponse, CatalogField, CatalogResponse, DisclosedValue, MeasureBudget,
+    MeasureRequest, MeasureResponse, OfferRequest, OfferResponse, ProfileQuery, ProfileResponse, PurposeInfo,
+    SignalRequest, SignalResponse,
 };
 
 /// Every purpose but `measure`, whose answers are aggregate and noisy, never a profile's values.
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/answers", post(answers))
         .route("/v1/offers", post(offers))
         .route("/v1/signals", post(signals))
+        .route("/v1/measure", post(measure))
 }
 
 /// The field catalog and the purposes, with their W3C DPV terms.
@@ -268,4 +271,93 @@ pub async fn signals(
     let seq = state.log(record).await?;
     let body = SignalResponse { receipt: log::receipt(seq), status: "pending_owner_review".to_owned() };
     Ok(with_receipt((StatusCode::ACCEPTED, Json(body)).into_response(), seq))
+}
+
+/// Answers a measurement question by randomized response: never the owner's value, the same
+/// answer all period, each fresh answer spending the brand's privacy budget.
+#[utoipa::path(post, path = "/v1/measure", tag = "data", request_body = MeasureRequest, security(("bearer" = [])),
+    responses(
+        (status = 200, body = MeasureResponse, headers(("butler-receipt" = String, description = "The access-log entry of this response"))),
+        (status = 403, description = "The grant does not allow `measure` or the field the question needs, or the brand's privacy budget for the period is spent (problem details, logged)",
+            body = butler_protocol::Problem, content_type = "application/problem+json"),
+        DataErrors,
+        BodyErrors,
+    ))]
+pub async fn measure(
+    State(state): State<AppState>,
+    auth: BrandAuth,
+    JsonBody(body): JsonBody<MeasureRequest>,
+) -> Result<Response, ApiError> {
+    let endpoint = "/v1/measure";
+    let purpose =
+        check_purpose(&state, &auth, endpoint, Some(&body.purpose), &[Purpose::Measure], &[]).await?;
+    let question =
+        Question::parse(&body.question, &body.categories).map_err(|e| ApiError::bad_request(e.0))?;
+    let field = question.field();
+    require_field(&state, &auth, endpoint, purpose, field).await?;
+    let now = state.now();
+    let profile = state.read(|v, cache| Ok(cache.profile(v)?)).await?;
+    let client_id = auth.brand.client_id.clone();
+    let asked = question.clone();
+    let outcome = state
+        .with_vault(move |v| Ok(v.measure(&client_id, &asked, &profile, now, &mut rand::rng())?))
+        .await?;
+    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Disclosed);
+    record.asked = vec![field.name().to_owned()];
+    let measured = match outcome {
+        MeasureOutcome::OverBudget { period, spent, budget, next_period } => {
+            record.outcome = Outcome::Refused;
+            record.measure = Some(log::MeasureFacts {
+                question: question.key(),
+                epsilon_spent: 0.0,
+                epsilon_left: (budget - spent).max(0.0),
+                period,
+            });
+            let note = format!(
+                "the privacy budget for this period is spent (epsilon {spent:.2} of {budget:.2}); \
+                 measurement answers resume on {next_period}"
+            );
+            return Err(refuse(&state, record, note, ApiError::forbidden).await);
+        }
+        MeasureOutcome::Answered(measured) => measured,
+    };
+    let spent_now = if measured.fresh { measured.epsilon } else { 0.0 };
+    let left = (measured.budget - measured.spent).max(0.0);
+    record.disclosed =
+        vec![log::DisclosedField { field: field.name().to_owned(), mode: butler_core::Mode::Answer }];
+    record.measure = Some(log::MeasureFacts {
+        question: measured.question.clone(),
+        epsilon_spent: spent_now,
+        epsilon_left: left,
+        period: measured.period.clone(),
+    });
+    record.note = Some(if measured.fresh {
+        format!(
+            "noisy answer to `{}`: epsilon {spent_now:.2} spent, {left:.2} left this period",
+            measured.question
+        )
+    } else {
+        format!(
+            "the answer to `{}` already given this period: nothing spent, {left:.2} left",
+            measured.question
+        )
+    });
+    let seq = state.log(record).await?;
+    let body = MeasureResponse {
+        receipt: log::receipt(seq),
+        purpose: purpose.name().to_owned(),
+        question: measured.question,
+        answer: measured.answer,
+        categories: measured.categories,
+        epsilon: measured.epsilon,
+        truth_probability: measured.truth_probability,
+        fresh: measured.fresh,
+        budget: MeasureBudget {
+            period: measured.period,
+            epsilon_total: measured.budget,
+            epsilon_spent: measured.spent,
+            epsilon_left: left,
+        },
+    };
+    Ok(with_receipt(Json(body).into_response(), seq))
 }

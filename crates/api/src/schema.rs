@@ -71,6 +71,7 @@ impl Modify for BearerScheme {
         crate::data::answers,
         crate::data::offers,
         crate::data::signals,
+        crate::data::measure,
         crate::receipts::list,
         crate::receipts::jwks,
         openapi_json,

@@ -35,7 +35,7 @@ fn is_onboarding(path: &str) -> bool {
 
 /// Endpoints whose token check logs a refused origin in the access log.
 fn is_logged_data(path: &str) -> bool {
-    matches!(path, "/v1/profile" | "/v1/answers" | "/v1/offers" | "/v1/signals")
+    matches!(path, "/v1/profile" | "/v1/answers" | "/v1/offers" | "/v1/signals" | "/v1/measure")
 }
 
 fn is_preflight(request: &Request) -> bool {

@@ -91,6 +91,16 @@ enum Command {
     /// Signed consent receipts of grant changes: list, show, the public key, and verify.
     #[command(subcommand)]
     Receipts(receipts::ReceiptCommand),
+    /// What brands may learn from noisy measurement answers: show it, or set the epsilon of one
+    /// answer and each brand's budget per month.
+    Measure {
+        /// The privacy loss of one answer (smaller: noisier).
+        #[arg(long, value_name = "EPSILON")]
+        epsilon: Option<f64>,
+        /// The total privacy loss each brand may spend per month.
+        #[arg(long, value_name = "EPSILON")]
+        budget: Option<f64>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -299,10 +309,26 @@ fn run(cli: Cli) -> Result<()> {
                 Command::Inbox(cmd) => access::inbox(&vault, &cmd),
                 Command::Suggestions(cmd) => access::suggestions(&vault, &cmd),
                 Command::Receipts(cmd) => receipts::receipts(&vault, cmd),
+                Command::Measure { epsilon, budget } => measure(&vault, epsilon, budget),
                 Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),
             }
         }
     }
+}
+
+fn measure(vault: &Vault, epsilon: Option<f64>, budget: Option<f64>) -> Result<()> {
+    let mut settings = vault.measure_settings()?;
+    if epsilon.is_some() || budget.is_some() {
+        settings.epsilon_per_answer = epsilon.unwrap_or(settings.epsilon_per_answer);
+        settings.budget_per_period = budget.unwrap_or(settings.budget_per_period);
+        vault.set_measure_settings(settings)?;
+    }
+    println!("{}", settings.in_words());
+    println!(
+        "(epsilon {:.2} per answer, {:.2} per brand per month)",
+        settings.epsilon_per_answer, settings.budget_per_period
+    );
+    Ok(())
 }
 
 fn init(path: &Path, kdf: &KdfArgs) -> Result<()> {

@@ -95,6 +95,7 @@ fn main() {
                     outcome: if refused { Outcome::Refused } else { Outcome::Narrowed },
                     note: None,
                     origin: None,
+                    measure: None,
                 }
             })
             .collect();

@@ -383,6 +383,7 @@ mod tests {
             withheld,
             note: None,
             origin: None,
+            measure: None,
         }
     }
 

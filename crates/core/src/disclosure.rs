@@ -52,7 +52,8 @@ pub fn age_band(birth: Date, today: Date) -> &'static str {
     }
 }
 
-fn size_band(n: u8) -> &'static str {
+/// The band of a household size.
+pub(crate) fn size_band(n: u8) -> &'static str {
     match n {
         0 | 1 => "1",
         2 => "2",

@@ -36,6 +36,7 @@ pub mod grants;
 pub mod interests;
 pub mod log;
 pub mod log_export;
+pub mod measure;
 pub mod offers;
 pub mod prefs;
 pub mod profile;

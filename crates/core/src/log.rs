@@ -73,7 +73,24 @@ pub struct AccessEntry {
     /// The web origin the request came from, when a brand's page made it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// For measurement answers: the question and the privacy budget, never the owner's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<MeasureFacts>,
 }
+
+/// What the log keeps of a measurement answer: the question, the epsilon it spent (0 for an
+/// answer kept from earlier in the period) and the brand's budget left. Neither the owner's
+/// value nor the answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureFacts {
+    pub question: String,
+    pub epsilon_spent: f64,
+    pub epsilon_left: f64,
+    pub period: String,
+}
+
+// Epsilons are finite (the owner's settings are checked), so equality is total.
+impl Eq for MeasureFacts {}
 
 #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde passes a reference")]
 fn unassigned(seq: &i64) -> bool {
@@ -545,6 +562,7 @@ mod tests {
             outcome: Outcome::Refused,
             note: Some(format!("entry {n}")),
             origin: None,
+            measure: None,
         }
     }
 

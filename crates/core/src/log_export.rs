@@ -527,6 +527,7 @@ mod tests {
                 outcome: Outcome::Narrowed,
                 note: Some("a note\nover two lines".into()),
                 origin: Some("https://shop.example".into()),
+                measure: None,
             })
             .collect();
         vault.append_batch(entries).unwrap();

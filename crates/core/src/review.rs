@@ -579,6 +579,7 @@ mod tests {
                 outcome,
                 note: None,
                 origin: None,
+                measure: None,
             });
         }
         let seqs = vault.append_batch(entries.clone()).unwrap();

@@ -183,6 +183,12 @@ const MIGRATIONS: &[&str] = &[
         record BLOB NOT NULL
     ) STRICT;
     CREATE INDEX receipt_client ON receipt (client_id, issued_at);",
+    "CREATE TABLE measure_answer (
+        slot BLOB PRIMARY KEY,
+        bucket BLOB NOT NULL,
+        record BLOB NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX measure_bucket ON measure_answer (bucket);",
 ];
 
 /// The access log's index, in a database file of its own beside the vault ([`index_path`]): blind

@@ -448,6 +448,52 @@ pub struct SignalResponse {
     pub status: String,
 }
 
+/// A measurement question (purpose `measure`): `interest:<topic id>` (yes/no), `age_band`,
+/// `household_size` or `country` (with the ISO 3166-1 codes to tell apart in `categories`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureRequest {
+    /// `measure`.
+    pub purpose: String,
+    pub question: String,
+    /// For `country` only: the countries to tell apart (at most 20).
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+/// A randomized answer: the truth only with probability `truth_probability`, otherwise another
+/// category at random. The same question gets the same answer all period (`fresh: false`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MeasureResponse {
+    pub receipt: String,
+    pub purpose: String,
+    /// The question as Butler keeps it (countries sorted).
+    pub question: String,
+    /// One of `categories`.
+    pub answer: String,
+    pub categories: Vec<String>,
+    /// The privacy loss of this answer (local differential privacy).
+    pub epsilon: f64,
+    /// The probability that `answer` is the truth: `e^ε / (e^ε + k − 1)`.
+    pub truth_probability: f64,
+    /// False when this is the answer already given this period (nothing more was spent).
+    pub fresh: bool,
+    pub budget: MeasureBudget,
+}
+
+/// The brand's privacy budget for the period, which the owner sets.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MeasureBudget {
+    /// The calendar month, UTC (`2026-11`).
+    pub period: String,
+    pub epsilon_total: f64,
+    pub epsilon_spent: f64,
+    pub epsilon_left: f64,
+}
+
 // Consent receipts and the key that signs them.
 
 /// The grant change a consent receipt records.
@@ -623,6 +669,89 @@ mod tests {
         use WithheldReason::*;
         for r in [NotGranted, UnknownField, Empty, AnswerOnly, SwitchedOff, Expired, Sensitive] {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str(), "{r:?}");
+        }
+    }
+}
+
+/// Estimates from many measurement answers (randomized response): what a brand can learn about
+/// its audience from noisy answers, each the truth only with a known probability.
+pub mod estimate {
+    /// An estimated share with its 95% confidence interval (Wilson's, clamped to [0, 1]).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Estimate {
+        /// The unbiased estimate of the true share (it may fall outside [0, 1] by chance).
+        pub share: f64,
+        /// The estimate's standard error (normal approximation; 0 when every answer is alike).
+        pub std_error: f64,
+        pub low: f64,
+        pub high: f64,
+    }
+
+    /// The z value of a two-sided 95% interval.
+    const Z95: f64 = 1.959_963_984_540_054;
+
+    /// The probability that one answer among `k` categories is the truth, at `epsilon`.
+    pub fn truth_probability(k: usize, epsilon: f64) -> f64 {
+        let e = epsilon.exp();
+        #[allow(clippy::cast_precision_loss, reason = "a handful of categories")]
+        let others = (k - 1) as f64;
+        e / (e + others)
+    }
+
+    /// The share of one category among `k`, from `count` answers naming it out of `n`, each drawn
+    /// at `epsilon`. `None` without answers, with fewer than two categories, or a non-positive
+    /// epsilon.
+    pub fn category_share(count: u64, n: u64, k: usize, epsilon: f64) -> Option<Estimate> {
+        if n == 0 || count > n || k < 2 || epsilon.is_nan() || epsilon <= 0.0 {
+            return None;
+        }
+        let p = truth_probability(k, epsilon);
+        #[allow(clippy::cast_precision_loss, reason = "counts of answers")]
+        let (observed, n) = (count as f64 / n as f64, n as f64);
+        #[allow(clippy::cast_precision_loss, reason = "a handful of categories")]
+        let lie = (1.0 - p) / (k - 1) as f64;
+        // E[observed] = share·p + (1 − share)·lie, so share = (observed − lie) / (p − lie).
+        let scale = p - lie;
+        let share = (observed - lie) / scale;
+        let std_error = (observed * (1.0 - observed) / n).sqrt() / scale;
+        // The interval is Wilson's for the share of answers, mapped to the true share: unlike the
+        // normal one, it stays honest with few answers or all of them alike.
+        let z2 = Z95 * Z95;
+        let center = (observed + z2 / (2.0 * n)) / (1.0 + z2 / n);
+        let half = Z95 / (1.0 + z2 / n) * (observed * (1.0 - observed) / n + z2 / (4.0 * n * n)).sqrt();
+        let to_share = |q: f64| ((q - lie) / scale).clamp(0.0, 1.0);
+        Some(Estimate { share, std_error, low: to_share(center - half), high: to_share(center + half) })
+    }
+
+    /// The share of "yes" from `yes` answers out of `n` to a yes/no question, each at `epsilon`.
+    pub fn share(yes: u64, n: u64, epsilon: f64) -> Option<Estimate> {
+        category_share(yes, n, 2, epsilon)
+    }
+
+    /// The share of every category, from the count of answers naming each, all at `epsilon`.
+    pub fn shares(counts: &[u64], epsilon: f64) -> Option<Vec<Estimate>> {
+        let n = counts.iter().sum();
+        counts.iter().map(|&c| category_share(c, n, counts.len(), epsilon)).collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_estimate_undoes_the_noise() {
+            let epsilon = 3f64.ln(); // the truth three times in four
+            let e = share(300, 1000, epsilon).unwrap();
+            assert!((e.share - 0.1).abs() < 1e-12, "{e:?}");
+            assert!(e.low < 0.1 && e.high > 0.1 && e.high - e.low < 0.2);
+            // All yes: the share is (1 − 0.25) / 0.5 = 1.5 by chance, and the interval is clamped.
+            let all = share(10, 10, epsilon).unwrap();
+            assert!((all.share - 1.5).abs() < 1e-12 && all.high <= 1.0);
+            // Four categories at ε = ln 3: the truth half the time, each lie one time in six.
+            let s = shares(&[500, 166, 167, 167], 3f64.ln()).unwrap();
+            assert!((s[0].share - 1.0).abs() < 0.01, "{s:?}");
+            assert!((s.iter().map(|e| e.share).sum::<f64>() - 1.0).abs() < 1e-9, "the shares add up");
+            assert!(share(1, 0, 1.0).is_none() && share(2, 1, 1.0).is_none() && share(1, 2, 0.0).is_none());
         }
     }
 }

@@ -24,10 +24,12 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 pub use butler_protocol as protocol;
+/// Estimates of true shares from many measurement answers, with their confidence intervals.
+pub use butler_protocol::estimate;
 use butler_protocol::{
     AnswersRequest, AnswersResponse, Candidate, CatalogResponse, ConsentReceipt, DeviceAuthorizationResponse,
-    IntrospectionResponse, Jwks, OfferRequest, OfferResponse, ProfileResponse, ReceiptsResponse,
-    RegisterResponse, SignalRequest, SignalResponse, TokenResponse,
+    IntrospectionResponse, Jwks, MeasureRequest, MeasureResponse, OfferRequest, OfferResponse,
+    ProfileResponse, ReceiptsResponse, RegisterResponse, SignalRequest, SignalResponse, TokenResponse,
 };
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use serde::de::DeserializeOwned;
@@ -235,6 +237,17 @@ impl Session<'_> {
     /// Submits an offer: delivered, deferred or declined by the owner's preferences.
     pub async fn offer(&self, offer: &OfferRequest) -> Result<OfferResponse> {
         self.post("/v1/offers", offer).await
+    }
+
+    /// Asks a measurement question (purpose `measure`): a randomized answer, the same all period,
+    /// each fresh one spending the brand's privacy budget. Combine many with [`estimate`].
+    pub async fn measure(&self, question: &str, categories: &[&str]) -> Result<MeasureResponse> {
+        let body = MeasureRequest {
+            purpose: "measure".to_owned(),
+            question: question.to_owned(),
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        self.post("/v1/measure", &body).await
     }
 
     /// Reports an event; it waits for the owner's review.

@@ -173,6 +173,20 @@ async function run() {
       }
     });
 
+    await step('with Butler stopped the page shows the usual order calmly, and is personal again once it is back', async () => {
+      const serving = children.find((c) => c.spawnargs.includes('serve'));
+      serving.kill('SIGTERM');
+      await new Promise((done) => serving.once('exit', done));
+      await page.reload();
+      await page.locator('[data-testid="butler-status"]:not(:empty)').waitFor({ timeout: 15_000 });
+      check((await page.getByTestId('products').getAttribute('data-order')) === 'generic', 'personalized with Butler stopped');
+      check(JSON.stringify(await order(page)) === JSON.stringify(generic), 'not the generic order with Butler stopped');
+      await noErrorShown(page);
+      await serve(BUTLER, ['serve', '--port', new URL(butlerUrl).port]);
+      await page.reload();
+      await page.locator('[data-testid="products"][data-order="personalized"]').waitFor({ timeout: 15_000 });
+    });
+
     await step('once the owner revokes the grant, the next load shows the usual order and no error', async () => {
       owner('grants', 'revoke', grantId);
       await page.reload();
