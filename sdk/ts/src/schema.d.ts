@@ -208,6 +208,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/measure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answers a measurement question by randomized response: never the owner's value, the same
+         *     answer all period, each fresh answer spending the brand's privacy budget.
+         */
+        post: operations["measure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/receipts": {
         parameters: {
             query?: never;
@@ -417,6 +437,54 @@ export interface components {
         /** @description A JSON Web Key Set (RFC 7517 §5): the keys that verify Butler's signatures. */
         Jwks: {
             keys: components["schemas"]["Jwk"][];
+        };
+        /** @description The brand's privacy budget for the period, which the owner sets. */
+        MeasureBudget: {
+            /** @description The calendar month, UTC (`2026-11`). */
+            period: string;
+            /** Format: double */
+            epsilon_total: number;
+            /** Format: double */
+            epsilon_spent: number;
+            /** Format: double */
+            epsilon_left: number;
+        };
+        /**
+         * @description A measurement question (purpose `measure`): `interest:<topic id>` (yes/no), `age_band`,
+         *     `household_size` or `country` (with the ISO 3166-1 codes to tell apart in `categories`).
+         */
+        MeasureRequest: {
+            /** @description `measure`. */
+            purpose: string;
+            question: string;
+            /** @description For `country` only: the countries to tell apart (at most 20). */
+            categories?: string[];
+        };
+        /**
+         * @description A randomized answer: the truth only with probability `truth_probability`, otherwise another
+         *     category at random. The same question gets the same answer all period (`fresh: false`).
+         */
+        MeasureResponse: {
+            receipt: string;
+            purpose: string;
+            /** @description The question as Butler keeps it (countries sorted). */
+            question: string;
+            /** @description One of `categories`. */
+            answer: string;
+            categories: string[];
+            /**
+             * Format: double
+             * @description The privacy loss of this answer (local differential privacy).
+             */
+            epsilon: number;
+            /**
+             * Format: double
+             * @description The probability that `answer` is the truth: `e^ε / (e^ε + k − 1)`.
+             */
+            truth_probability: number;
+            /** @description False when this is the answer already given this period (nothing more was spent). */
+            fresh: boolean;
+            budget: components["schemas"]["MeasureBudget"];
         };
         /** @description An OAuth error body (RFC 6749 §5.2, RFC 8628 §3.5, RFC 7591 §3.2.2). */
         OAuthError: {
@@ -1210,6 +1278,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignalResponse"];
+                };
+            };
+            /** @description A malformed request. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description No token, or one that is unknown, expired, revoked or whose grant is paused
+             *     (`WWW-Authenticate: Bearer error="invalid_token"`).
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description The grant does not allow this purpose or field (`error="insufficient_scope"`), or the request
+             *     came from a web origin (`Origin`) that no live grant of the token allows.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The grant's rate is exceeded (`Retry-After`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The access log cannot be written or the vault is locked: nothing is disclosed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    measure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeasureRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The access-log entry of this response */
+                    "butler-receipt"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasureResponse"];
                 };
             };
             /** @description A malformed request. */
