@@ -33,7 +33,7 @@ fn world() -> &'static World {
         let now = jiff::Timestamp::now();
         vault.set_field(butler_core::Field::Language, &butler_core::Field::Language.parse("en-GB").unwrap()).unwrap();
         let registration =
-            Registration { client_name: "Fuzz".into(), client_uri: None, purposes: Default::default() };
+            Registration { client_name: "Fuzz".into(), client_uri: None, purposes: Default::default(), accepted_agreements: None };
         let brand = vault.register_brand(registration, now).unwrap();
         let spec = AccessSpec::from_scope(
             "field:language field:birth_date:coarse field:interests:answer purpose:recommend-products purpose:contact",

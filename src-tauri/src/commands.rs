@@ -346,6 +346,12 @@ commands! {
             days: approval.days,
             rate_per_minute: None,
             allow_origin: approval.allow_origin,
+            agreement: approval
+                .agreement
+                .as_deref()
+                .map(str::parse::<butler_core::terms::Agreement>)
+                .transpose()
+                .map_err(|e| invalid("agreement", e.to_string()))?,
         };
         let now = Timestamp::now();
         let view = session.with_vault(|v| {
@@ -614,6 +620,7 @@ mod tests {
                     client_name: "Acme Shoes".into(),
                     client_uri: client_uri.map(str::to_owned),
                     purposes: Set::new(),
+                    accepted_agreements: None,
                 };
                 let brand = v.register_brand(registration, now)?;
                 let auth = v.start_device_authorization(
@@ -729,6 +736,7 @@ mod tests {
             days: Some(7),
             sensitive_consent: vec![],
             allow_origin: false,
+            agreement: None,
         };
         let grant = ops::approve_request(&f.session, approval).unwrap();
         let granted: Vec<_> = grant.fields.iter().map(|g| (g.field.as_str(), g.mode.as_str())).collect();
@@ -765,6 +773,7 @@ mod tests {
             days: None,
             sensitive_consent: vec![],
             allow_origin: true,
+            agreement: None,
         };
         let grant = ops::approve_request(&f.session, approval(with_home)).unwrap();
         assert_eq!(grant.allowed_origin.as_deref(), Some("https://shop.example"));
@@ -773,6 +782,47 @@ mod tests {
         let err = ops::approve_request(&f.session, approval(without_home)).unwrap_err();
         assert_eq!(err.code, "no_web_origin", "{err:?}");
         assert_eq!(ops::pending_requests(&f.session).unwrap().len(), 1, "still waiting");
+    }
+
+    #[test]
+    fn the_owners_terms_are_proposed_and_a_mismatch_needs_a_choice() {
+        let f = unlocked();
+        let now = jiff::Timestamp::now();
+        let user_code = f
+            .session
+            .with_vault(|v| {
+                let registration = Registration {
+                    client_name: "Tidy".into(),
+                    client_uri: None,
+                    purposes: Set::new(),
+                    accepted_agreements: Some(vec!["SD-BASE-ATP-S3P".parse().unwrap()]),
+                };
+                let brand = v.register_brand(registration, now)?;
+                let spec = AccessSpec::from_scope("field:sizes.shoe purpose:recommend-products").unwrap();
+                Ok(v.start_device_authorization(&brand.client_id, spec, now)?.user_code)
+            })
+            .unwrap();
+        let pending = ops::pending_requests(&f.session).unwrap();
+        let terms = &pending[0].terms;
+        assert_eq!((terms.proposed.id.as_str(), terms.standing.as_str()), ("SD-BASE-ATP", "mismatch"));
+        let choices: Vec<&str> = terms.choices.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(choices, ["SD-BASE-ATP-S3P"], "only what fits and the brand accepts");
+        let approval = |agreement: Option<&str>| ApprovalInput {
+            user_code: user_code.clone(),
+            fields: vec![GrantedFieldInput { field: "sizes.shoe".into(), mode: "exact".into() }],
+            purposes: vec!["recommend-products".into()],
+            days: None,
+            sensitive_consent: vec![],
+            allow_origin: false,
+            agreement: agreement.map(str::to_owned),
+        };
+        assert_eq!(ops::approve_request(&f.session, approval(None)).unwrap_err().code, "terms");
+        assert_eq!(
+            ops::approve_request(&f.session, approval(Some("SD-BY"))).unwrap_err().field.as_deref(),
+            Some("agreement")
+        );
+        let grant = ops::approve_request(&f.session, approval(Some("SD-BASE-ATP-S3P"))).unwrap();
+        assert_eq!(grant.agreement.unwrap().iri, "https://w3id.org/dpv/standards/p7012#SD-BASE-ATP-S3P");
     }
 
     #[test]
@@ -786,6 +836,7 @@ mod tests {
             days: None,
             sensitive_consent: vec![],
             allow_origin: false,
+            agreement: None,
         };
         let err = ops::approve_request(&f.session, approval).unwrap_err();
         assert_eq!(err.code, "invalid_scope", "{err:?}");
@@ -806,6 +857,7 @@ mod tests {
                 days: None,
                 sensitive_consent: vec![],
                 allow_origin: false,
+                agreement: None,
             },
         )
         .unwrap();

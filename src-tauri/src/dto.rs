@@ -326,6 +326,34 @@ pub struct RequestView {
     pub purposes: Vec<PurposeView>,
     pub created_at: String,
     pub expires_at: String,
+    pub terms: TermsView,
+}
+
+/// Where a request stands with the owner's terms (IEEE 7012).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct TermsView {
+    /// The agreement Butler proposes for the request's purposes.
+    pub proposed: AgreementView,
+    /// `unstated` (the brand declared none: taking the token binds it), `accepted`, or
+    /// `mismatch` (the brand accepts none of the owner's: it cannot be approved as is).
+    pub standing: String,
+    /// The agreements the brand declared, if it declared any.
+    pub brand_accepts: Option<Vec<AgreementView>>,
+    /// Every agreement that permits the request's purposes, strictest first: what the owner may
+    /// choose from (only those the brand accepts, if it declared any).
+    pub choices: Vec<AgreementView>,
+}
+
+/// An IEEE 7012 agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AgreementView {
+    /// The DPV `p7012` identifier, such as `SD-BASE`.
+    pub id: String,
+    pub iri: String,
+    /// What it allows, in the owner's words.
+    pub description: String,
 }
 
 pub fn asked_fields(spec: &AccessSpec) -> Vec<AskedField> {
@@ -371,6 +399,9 @@ pub struct ApprovalInput {
     /// Lets the brand's web origin call Butler from its pages while the grant is live.
     #[serde(default)]
     pub allow_origin: bool,
+    /// The agreement (its id) the grant binds the brand to; none takes the proposed one.
+    #[serde(default)]
+    pub agreement: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -403,6 +434,8 @@ pub struct GrantView {
     pub rate_per_minute: u32,
     /// The brand's web origin, if its pages may call Butler with this grant.
     pub allowed_origin: Option<String>,
+    /// The owner's terms the grant binds the brand to.
+    pub agreement: Option<AgreementView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

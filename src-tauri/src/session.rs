@@ -367,6 +367,7 @@ pub(crate) mod tests {
                         client_name: "Acme Shoes".into(),
                         client_uri: Some("https://shoes.example".into()),
                         purposes: BTreeSet::new(),
+                        accepted_agreements: None,
                     },
                     now,
                 )?;

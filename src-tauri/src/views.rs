@@ -10,12 +10,13 @@ use butler_core::offers::{InboxOffer, Suggestion};
 use butler_core::receipts::Receipt;
 use butler_core::review::{DailyCount, Knowledge, LogPage};
 use butler_core::taxonomy;
+use butler_core::terms::{Agreement, Standing};
 use jiff::Timestamp;
 
 use crate::dto::{
-    AlertView, BrandSummary, DailyCountView, GrantView, GrantedField, KnowledgeView, LogEntryView,
-    LogPageView, OfferView, PurposeView, ReceiptView, RequestView, SuggestionView, WithheldView,
-    asked_fields,
+    AgreementView, AlertView, BrandSummary, DailyCountView, GrantView, GrantedField, KnowledgeView,
+    LogEntryView, LogPageView, OfferView, PurposeView, ReceiptView, RequestView, SuggestionView, TermsView,
+    WithheldView, asked_fields,
 };
 
 /// A unit enum's name in snake case, from its serde name (`OneOff` and `one_off` alike).
@@ -61,6 +62,32 @@ pub fn request(r: &PendingRequest) -> RequestView {
         purposes: r.requested.purposes.iter().map(|p| PurposeView::of(*p)).collect(),
         created_at: r.created_at.to_string(),
         expires_at: r.expires_at.to_string(),
+        terms: terms(r),
+    }
+}
+
+pub fn agreement(a: Agreement) -> AgreementView {
+    AgreementView { id: a.id(), iri: a.iri(), description: a.describe() }
+}
+
+fn terms(r: &PendingRequest) -> TermsView {
+    let purposes: Vec<_> = r.requested.purposes.iter().copied().collect();
+    let declared = r.brand.accepted_agreements.as_deref();
+    let choices = Agreement::all()
+        .into_iter()
+        .filter(|a| a.fits(purposes.iter().copied()) && declared.is_none_or(|list| list.contains(a)))
+        .map(agreement)
+        .collect();
+    TermsView {
+        proposed: agreement(r.terms.agreement),
+        standing: match r.terms.standing {
+            Standing::Unstated => "unstated",
+            Standing::Accepted => "accepted",
+            Standing::Mismatch { .. } => "mismatch",
+        }
+        .to_owned(),
+        brand_accepts: declared.map(|list| list.iter().copied().map(agreement).collect()),
+        choices,
     }
 }
 
@@ -87,6 +114,7 @@ pub fn grant(g: &Grant, brand: &str, now: Timestamp) -> GrantView {
         expires_at: g.expires_at.to_string(),
         rate_per_minute: g.rate_per_minute,
         allowed_origin: g.allowed_origin.clone(),
+        agreement: g.agreement.map(agreement),
     }
 }
 

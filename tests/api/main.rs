@@ -15,4 +15,5 @@ mod refusals;
 mod review;
 mod sdk;
 mod support;
+mod terms;
 mod web;

@@ -20,6 +20,7 @@ fn brand_asks(v: &TestVault) -> String {
         client_name: "Trail Shoes".into(),
         client_uri: Some("https://shoes.example".into()),
         purposes: std::collections::BTreeSet::new(),
+        accepted_agreements: None,
     };
     let brand = vault.register_brand(registration, now).unwrap();
     let spec = AccessSpec::from_scope("field:birth_date:coarse purpose:recommend-products").unwrap();

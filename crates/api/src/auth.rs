@@ -50,6 +50,7 @@ pub fn entry(
         outcome,
         note: None,
         origin: origin.clone(),
+        agreement: auth.grant.agreement.map(butler_core::terms::Agreement::id),
         measure: None,
     }
 }

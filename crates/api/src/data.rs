@@ -296,12 +296,16 @@ pub async fn measure(
     let field = question.field();
     require_field(&state, &auth, endpoint, purpose, field).await?;
     let now = state.now();
-    let profile = state.read(|v, cache| Ok(cache.profile(v)?)).await?;
     let client_id = auth.brand.client_id.clone();
-    let asked = question.clone();
-    let outcome = state
-        .with_vault(move |v| Ok(v.measure(&client_id, &asked, &profile, now, &mut rand::rng())?))
-        .await?;
+    // A repeat is answered from a read connection; only a new question takes the write lock.
+    let kept = state.read(|v, _| Ok(v.measure_kept(&client_id, &question, now)?)).await?;
+    let outcome = if let Some(measured) = kept {
+        MeasureOutcome::Answered(measured)
+    } else {
+        let profile = state.read(|v, cache| Ok(cache.profile(v)?)).await?;
+        let asked = question.clone();
+        state.with_vault(move |v| Ok(v.measure(&client_id, &asked, &profile, now, &mut rand::rng())?)).await?
+    };
     let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Disclosed);
     record.asked = vec![field.name().to_owned()];
     let measured = match outcome {

@@ -13,6 +13,7 @@ use butler_core::Vault;
 use butler_core::access::{AccessSpec, Purpose, supported_scopes};
 use butler_core::brands::{Registration, web_origin};
 use butler_core::grants::Poll;
+use butler_core::terms::Agreement;
 use serde_json::{Value, json};
 
 use crate::web::WebOrigin;
@@ -109,6 +110,7 @@ pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Json
         "revocation_endpoint_auth_methods_supported": ["none"],
         "scopes_supported": supported_scopes(),
         "authorization_details_types_supported": [butler_core::access::AUTHORIZATION_DETAILS_TYPE],
+        "butler_agreements_supported": Agreement::all().into_iter().map(Agreement::iri).collect::<Vec<_>>(),
         "butler_purposes": Purpose::ALL.iter().map(|p| json!({"purpose": p.name(), "dpv": p.dpv_term(), "description": p.description()})).collect::<Vec<_>>(),
     }))
 }
@@ -150,7 +152,13 @@ pub async fn register(
         Some(scope) => AccessSpec::from_scope(scope).map_err(|e| invalid(&e.0))?.purposes,
         None => BTreeSet::new(),
     };
-    let registration = Registration { client_name: name, client_uri: body.client_uri, purposes };
+    let accepted_agreements = body
+        .accepted_agreements
+        .map(|list| list.iter().map(|a| a.parse::<Agreement>()).collect::<Result<Vec<_>, _>>())
+        .transpose()
+        .map_err(|e| invalid(&format!("accepted_agreements: {e}")))?;
+    let registration =
+        Registration { client_name: name, client_uri: body.client_uri, purposes, accepted_agreements };
     let now = state.now();
     let brand = state
         .with_vault(move |v| {
@@ -169,6 +177,9 @@ pub async fn register(
         scope: scope.join(" "),
         grant_types: vec![DEVICE_GRANT_TYPE.to_owned()],
         token_endpoint_auth_method: "none".to_owned(),
+        accepted_agreements: brand
+            .accepted_agreements
+            .map(|list| list.into_iter().map(Agreement::iri).collect()),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -329,6 +340,7 @@ pub async fn token(
                 access_token: issued.access_token,
                 token_type: "Bearer".to_owned(),
                 expires_in: issued.expires_in,
+                butler_agreement: issued.grant.agreement.map(Agreement::iri),
                 butler_grant_id: issued.grant.id,
             })
             .into_response(),
@@ -366,6 +378,7 @@ pub async fn introspect(
             iat: Some(auth.token_issued_at.as_second()),
             iss: Some(state.issuer(&headers)),
             butler_grant_id: Some(auth.grant.id.clone()),
+            butler_agreement: auth.grant.agreement.map(Agreement::iri),
         },
         _ => IntrospectionResponse {
             active: false,
@@ -377,6 +390,7 @@ pub async fn introspect(
             iat: None,
             iss: None,
             butler_grant_id: None,
+            butler_agreement: None,
         },
     };
     Ok(no_store(Json(body).into_response()))

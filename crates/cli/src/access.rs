@@ -8,6 +8,7 @@ use butler_core::Vault;
 use butler_core::access::{AccessSpec, mode_name};
 use butler_core::catalog::{Field, Sensitivity};
 use butler_core::grants::{Approval, GrantStatus};
+use butler_core::terms::{Agreement, Proposal, Standing};
 use clap::Subcommand;
 use jiff::Timestamp;
 
@@ -39,6 +40,10 @@ pub enum RequestCommand {
         /// while the grant is live.
         #[arg(long)]
         allow_origin: bool,
+        /// The IEEE 7012 agreement the grant binds the brand to (default: the one proposed in
+        /// `requests list`).
+        #[arg(long = "terms", value_name = "AGREEMENT")]
+        agreement: Option<String>,
     },
     /// Deny a request by its user code.
     Deny { user_code: String },
@@ -103,6 +108,44 @@ fn describe(spec: &AccessSpec) -> String {
     format!("fields: {}\n    purposes: {}", fields.join(", "), purposes.join(", "))
 }
 
+/// Where a request stands with the owner's terms, in one line.
+fn terms_line(terms: &Proposal) -> String {
+    let proposed = terms.agreement;
+    match &terms.standing {
+        Standing::Unstated => {
+            format!(
+                "terms: {proposed} (the brand has not stated its terms; taking the token binds it to yours)"
+            )
+        }
+        Standing::Accepted => format!("terms: {proposed} (the brand accepts them)"),
+        Standing::Mismatch { fitting } if fitting.is_empty() => format!(
+            "terms: {proposed}, which the brand does not accept, nor any that fits: narrow the purposes or deny"
+        ),
+        Standing::Mismatch { fitting } => {
+            let ids: Vec<String> = fitting.iter().map(|a| a.id()).collect();
+            format!(
+                "terms: {proposed}, which the brand does not accept (it accepts {}): cannot be approved as is; \
+                 choose with --terms or narrow",
+                ids.join(", ")
+            )
+        }
+    }
+}
+
+fn terms_json(terms: &Proposal, declared: Option<&[Agreement]>) -> serde_json::Value {
+    let (standing, fitting) = match &terms.standing {
+        Standing::Unstated => ("unstated", vec![]),
+        Standing::Accepted => ("accepted", vec![]),
+        Standing::Mismatch { fitting } => ("mismatch", fitting.iter().map(|a| a.id()).collect()),
+    };
+    serde_json::json!({
+        "proposed": terms.agreement.id(),
+        "standing": standing,
+        "brand_accepts": declared.map(|list| list.iter().map(|a| a.id()).collect::<Vec<_>>()),
+        "brand_accepts_fitting": fitting,
+    })
+}
+
 pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
     let now = Timestamp::now();
     match cmd {
@@ -118,6 +161,7 @@ pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
                             "brand": r.brand.name,
                             "client_uri": r.brand.client_uri,
                             "web_origin": r.brand.web_origin(),
+                            "terms": terms_json(&r.terms, r.brand.accepted_agreements.as_deref()),
                             "verified": r.brand.verified,
                             "scope": r.requested.to_scope(),
                             "expires_at": r.expires_at.to_string(),
@@ -132,6 +176,7 @@ pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
                     let home = r.brand.client_uri.as_deref().unwrap_or("no home page given");
                     println!("{}  {} ({home}; unverified claims)", r.user_code, r.brand.name);
                     println!("    {}", describe(&r.requested));
+                    println!("    {}", terms_line(&r.terms));
                     if let Some(origin) = r.brand.web_origin() {
                         println!(
                             "    its pages at {origin} can call Butler only if you approve with --allow-origin"
@@ -141,17 +186,27 @@ pub fn requests(vault: &Vault, cmd: RequestCommand) -> Result<()> {
                 }
             }
         }
-        RequestCommand::Approve { user_code, narrow, sensitive, days, rate, allow_origin } => {
+        RequestCommand::Approve { user_code, narrow, sensitive, days, rate, allow_origin, agreement } => {
+            let agreement = agreement.as_deref().map(str::parse::<Agreement>).transpose()?;
             let narrowed_to = narrow.as_deref().map(AccessSpec::from_scope).transpose()?;
             let sensitive_consent =
                 sensitive.iter().map(|f| f.parse::<Field>()).collect::<Result<Vec<_>, _>>()?;
-            let approval =
-                Approval { narrowed_to, sensitive_consent, days, rate_per_minute: rate, allow_origin };
+            let approval = Approval {
+                narrowed_to,
+                sensitive_consent,
+                days,
+                rate_per_minute: rate,
+                allow_origin,
+                agreement,
+            };
             let grant = vault.approve_request(&user_code, &approval, now)?;
             println!("Approved: grant {} until {}", grant.id, grant.expires_at.strftime("%Y-%m-%d"));
             println!("    {}", describe(&grant.spec));
             if let Some(origin) = &grant.allowed_origin {
                 println!("    pages at {origin} may call Butler while the grant is live");
+            }
+            if let Some(agreement) = grant.agreement {
+                println!("    on your terms: {agreement}. {}", agreement.describe());
             }
         }
         RequestCommand::Deny { user_code } => {
@@ -178,6 +233,7 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
                             "live": g.is_live(now),
                             "scope": g.spec.to_scope(),
                             "allowed_origin": g.allowed_origin,
+                            "agreement": g.agreement.map(Agreement::id),
                             "expires_at": g.expires_at.to_string(),
                         })
                     })
@@ -199,6 +255,9 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
                 println!("    {}", describe(&g.spec));
                 if let Some(origin) = &g.allowed_origin {
                     println!("    allowed web origin: {origin}");
+                }
+                if let Some(agreement) = g.agreement {
+                    println!("    terms: {agreement}");
                 }
             }
             return Ok(());

@@ -15,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use butler_core::export::{self, ExportFile};
 use butler_core::interests::{InterestId, NewInterest, Source, State, Subject, check_weight};
 use butler_core::prefs::SETTINGS;
+use butler_core::terms::Agreement;
 use butler_core::{Error, Field, KdfParams, Vault, taxonomy, vault};
 use clap::{Args, Parser, Subcommand};
 use jiff::civil::Date;
@@ -91,6 +92,12 @@ enum Command {
     /// Signed consent receipts of grant changes: list, show, the public key, and verify.
     #[command(subcommand)]
     Receipts(receipts::ReceiptCommand),
+    /// The owner's terms (IEEE 7012): show the default agreement and every agreement, or set the
+    /// default.
+    Terms {
+        #[command(subcommand)]
+        set: Option<TermsCommand>,
+    },
     /// What brands may learn from noisy measurement answers: show it, or set the epsilon of one
     /// answer and each brand's budget per month.
     Measure {
@@ -101,6 +108,13 @@ enum Command {
         #[arg(long, value_name = "EPSILON")]
         budget: Option<f64>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum TermsCommand {
+    /// Set the default agreement, proposed for every grant whose purposes it permits
+    /// (SD-BASE, SD-BASE-A, SD-BASE-AT, SD-BASE-ATP or SD-BASE-ATP-S3P, each also with -DP).
+    Set { agreement: String },
 }
 
 #[derive(Args, Debug)]
@@ -310,10 +324,27 @@ fn run(cli: Cli) -> Result<()> {
                 Command::Suggestions(cmd) => access::suggestions(&vault, &cmd),
                 Command::Receipts(cmd) => receipts::receipts(&vault, cmd),
                 Command::Measure { epsilon, budget } => measure(&vault, epsilon, budget),
+                Command::Terms { set } => terms(&vault, set),
                 Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),
             }
         }
     }
+}
+
+fn terms(vault: &Vault, set: Option<TermsCommand>) -> Result<()> {
+    if let Some(TermsCommand::Set { agreement }) = set {
+        vault.set_default_agreement(agreement.parse()?)?;
+    }
+    let default = vault.default_agreement()?;
+    println!("Your default terms: {default} ({})", default.iri());
+    println!("    {}", default.describe());
+    println!("Each grant binds its brand to the strictest agreement that permits its purposes, or to");
+    println!("your default if it does. The agreements, strictest first:");
+    for agreement in Agreement::all() {
+        let mark = if agreement == default { "*" } else { " " };
+        println!("  {mark} {:<20} {}", agreement.id(), agreement.describe());
+    }
+    Ok(())
 }
 
 fn measure(vault: &Vault, epsilon: Option<f64>, budget: Option<f64>) -> Result<()> {

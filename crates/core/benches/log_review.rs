@@ -49,6 +49,7 @@ fn main() {
             client_name: format!("Brand {n:02}"),
             client_uri: None,
             purposes: std::collections::BTreeSet::new(),
+            accepted_agreements: None,
         };
         let brand = vault.register_brand(registration, now).unwrap();
         let spec =
@@ -96,6 +97,7 @@ fn main() {
                     note: None,
                     origin: None,
                     measure: None,
+                    agreement: None,
                 }
             })
             .collect();

@@ -384,6 +384,7 @@ mod tests {
             note: None,
             origin: None,
             measure: None,
+            agreement: None,
         }
     }
 

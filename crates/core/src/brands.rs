@@ -11,6 +11,7 @@ use crate::access::Purpose;
 use crate::catalog::text;
 use crate::crypto::{self, Place};
 use crate::error::{Error, Result};
+use crate::terms::Agreement;
 use crate::vault::Vault;
 
 /// What a brand says about itself when it registers.
@@ -19,6 +20,8 @@ pub struct Registration {
     pub client_name: String,
     pub client_uri: Option<String>,
     pub purposes: BTreeSet<Purpose>,
+    /// The IEEE 7012 agreements the brand accepts; `None` if it declared none.
+    pub accepted_agreements: Option<Vec<Agreement>>,
 }
 
 /// A registered brand.
@@ -32,6 +35,10 @@ pub struct Brand {
     pub registered_at: Timestamp,
     /// Always false for now: nothing vouches for a brand's claims yet.
     pub verified: bool,
+    /// The IEEE 7012 agreements the brand accepts; `None` if it declared none (it is bound to the
+    /// owner's agreement by taking a token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_agreements: Option<Vec<Agreement>>,
 }
 
 /// A brand's registration that Butler refuses, with the reason (RFC 7591 `invalid_client_metadata`).
@@ -51,6 +58,11 @@ impl Registration {
             if !ok {
                 return Err(RegistrationError("client_uri must be an http(s) URL".into()));
             }
+        }
+        if self.accepted_agreements.as_ref().is_some_and(Vec::is_empty) {
+            return Err(RegistrationError(
+                "accepted_agreements, when given, names at least one agreement".into(),
+            ));
         }
         Ok(())
     }
@@ -94,6 +106,7 @@ impl Vault {
             purposes: registration.purposes,
             registered_at: now,
             verified: false,
+            accepted_agreements: registration.accepted_agreements,
         };
         let sealed = self.json_seal(&place(&brand.client_id), &brand)?;
         self.conn.execute(

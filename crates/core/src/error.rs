@@ -54,6 +54,8 @@ pub enum Error {
     RequestExpired(String),
     #[error("no grant with id {0}; `butler grants list` shows them")]
     NoSuchGrant(String),
+    #[error("owner's terms: {0}")]
+    Terms(String),
     #[error("{0} registered no web origin (client_uri), so there is no origin to allow")]
     NoWebOrigin(String),
     #[error("the grant {0} is revoked; revocation is final")]
@@ -101,6 +103,7 @@ impl Error {
             Error::RequestDecided(_) | Error::GrantRevoked(_) | Error::SuggestionDecided(_) => "conflict",
             Error::RequestExpired(_) => "expired",
             Error::NoWebOrigin(_) => "no_web_origin",
+            Error::Terms(_) => "terms",
             Error::Io(_) => "io",
             Error::Database(_) => "database",
         }

@@ -18,6 +18,7 @@ use crate::catalog::Sensitivity;
 use crate::crypto::{self, Place, Slot};
 use crate::error::{Error, Result};
 use crate::receipts::ReceiptEvent;
+use crate::terms::{Agreement, Proposal};
 use crate::vault::Vault;
 
 /// How long a device code and its user code stay valid.
@@ -72,6 +73,8 @@ pub struct PendingRequest {
     pub user_code: String,
     pub brand: Brand,
     pub requested: AccessSpec,
+    /// The agreement Butler proposes, and where the brand stands with it.
+    pub terms: Proposal,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
@@ -108,6 +111,9 @@ pub struct Grant {
     /// The brand's web origin, when the owner allowed its pages to call Butler with this grant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_origin: Option<String>,
+    /// The owner's terms the brand is bound to by this grant (IEEE 7012).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<Agreement>,
 }
 
 impl Grant {
@@ -130,6 +136,8 @@ pub struct Approval {
     pub rate_per_minute: Option<u32>,
     /// Lets the brand's registered web origin call Butler from a page while the grant is live.
     pub allow_origin: bool,
+    /// The agreement the owner chose; `None` takes the proposal ([`crate::terms::propose`]).
+    pub agreement: Option<Agreement>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -422,6 +430,7 @@ impl Vault {
 
     /// Requests waiting for the owner, oldest first (expired ones are left out).
     pub fn pending_requests(&self, now: Timestamp) -> Result<Vec<PendingRequest>> {
+        let default = self.default_agreement()?;
         let mut stmt =
             self.conn.prepare("SELECT id, record FROM access_request WHERE expires_at > ?1 ORDER BY id")?;
         let rows =
@@ -434,9 +443,12 @@ impl Vault {
                 continue;
             }
             let brand = self.brand(&record.client_id)?.ok_or(Error::UnknownClient)?;
+            let purposes: Vec<_> = record.spec.purposes.iter().copied().collect();
+            let terms = crate::terms::propose(default, &purposes, brand.accepted_agreements.as_deref());
             out.push(PendingRequest {
                 user_code: record.user_code,
                 brand,
+                terms,
                 requested: record.spec,
                 created_at: record.created_at,
                 expires_at: record.expires_at,
@@ -476,8 +488,15 @@ impl Vault {
             .retain(|f, _| f.sensitivity() != Sensitivity::Special || approval.sensitive_consent.contains(f));
         spec.check_complete()
             .map_err(|e| Error::Scope(crate::access::ScopeError(format!("nothing left to grant: {e}"))))?;
+        let brand = self.brand(&record.client_id)?.ok_or(Error::UnknownClient)?;
+        let purposes: Vec<_> = spec.purposes.iter().copied().collect();
+        let agreement = crate::terms::choose(
+            self.default_agreement()?,
+            &purposes,
+            brand.accepted_agreements.as_deref(),
+            approval.agreement,
+        )?;
         let allowed_origin = if approval.allow_origin {
-            let brand = self.brand(&record.client_id)?.ok_or(Error::UnknownClient)?;
             Some(brand.web_origin().ok_or(Error::NoWebOrigin(brand.name))?)
         } else {
             None
@@ -495,6 +514,7 @@ impl Vault {
             expires_at: now + SignedDuration::from_hours(24 * days),
             rate_per_minute: approval.rate_per_minute.unwrap_or(DEFAULT_RATE_PER_MINUTE),
             allowed_origin,
+            agreement: Some(agreement),
         };
         if !(1..=1_000_000).contains(&grant.rate_per_minute) {
             return Err(Error::Scope(crate::access::ScopeError(

@@ -45,6 +45,7 @@ pub mod review;
 pub mod settings;
 pub mod signing;
 pub mod taxonomy;
+pub mod terms;
 #[cfg(test)]
 mod testing;
 pub mod vault;

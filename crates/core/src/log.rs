@@ -73,6 +73,9 @@ pub struct AccessEntry {
     /// The web origin the request came from, when a brand's page made it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// The owner's terms (IEEE 7012 agreement) the grant binds the brand to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<String>,
     /// For measurement answers: the question and the privacy budget, never the owner's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure: Option<MeasureFacts>,
@@ -563,6 +566,7 @@ mod tests {
             note: Some(format!("entry {n}")),
             origin: None,
             measure: None,
+            agreement: None,
         }
     }
 

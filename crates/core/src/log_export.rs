@@ -528,6 +528,7 @@ mod tests {
                 note: Some("a note\nover two lines".into()),
                 origin: Some("https://shop.example".into()),
                 measure: None,
+                agreement: None,
             })
             .collect();
         vault.append_batch(entries).unwrap();

@@ -290,6 +290,34 @@ impl Vault {
         self.set_setting(SETTING, &settings)
     }
 
+    /// The answer already given to the brand for `question` this period, if any, without taking
+    /// the write lock: most asks are repeats, and this serves them from a read connection.
+    pub fn measure_kept(
+        &self,
+        client_id: &str,
+        question: &Question,
+        now: Timestamp,
+    ) -> Result<Option<Measured>> {
+        let settings = self.measure_settings()?;
+        let (period, _) = period_of(now);
+        let bucket = self.keys.slot("measure_bucket", &format!("{client_id}\n{period}"));
+        let records = self.measure_records(&bucket)?;
+        let spent: f64 = records.iter().map(|r| r.epsilon).sum();
+        let key = question.key();
+        let categories = question.categories();
+        Ok(records.into_iter().find(|r| r.question == key).map(|record| Measured {
+            truth_probability: truth_probability(categories.len(), record.epsilon),
+            question: key,
+            answer: record.answer,
+            categories,
+            epsilon: record.epsilon,
+            fresh: false,
+            period,
+            spent,
+            budget: settings.budget_per_period,
+        }))
+    }
+
     /// Answers `question` for the brand `client_id` at `now` from `profile`: the answer kept for
     /// the period if there is one, else a fresh randomized answer if the budget allows it, kept
     /// and spent in one transaction.
@@ -434,16 +462,16 @@ mod tests {
     fn many_owners_noisy_answers_estimate_the_true_share_within_the_interval() {
         let mut rng = StdRng::seed_from_u64(42);
         let epsilon = 3f64.ln();
-        let owners = 20_000;
+        let owners: u32 = 20_000;
         let mut covered = 0;
         let trials = 40;
         for trial in 0..trials {
             // Owners interested with probability 0.3: the true share is what they really are.
             let truths: Vec<usize> = (0..owners).map(|_| usize::from(!rng.random_bool(0.3))).collect();
             #[allow(clippy::cast_precision_loss)]
-            let true_share = truths.iter().filter(|&&t| t == 0).count() as f64 / owners as f64;
+            let true_share = truths.iter().filter(|&&t| t == 0).count() as f64 / f64::from(owners);
             let yes = truths.iter().filter(|&&t| randomize(t, 2, epsilon, &mut rng) == 0).count();
-            let e = estimate::share(yes as u64, owners as u64, epsilon).unwrap();
+            let e = estimate::share(yes as u64, u64::from(owners), epsilon).unwrap();
             assert!((e.share - true_share).abs() < 0.03, "trial {trial}: {e:?} vs {true_share}");
             if e.low <= true_share && true_share <= e.high {
                 covered += 1;
@@ -523,6 +551,10 @@ mod tests {
             assert_eq!((again.answer.as_str(), again.fresh), (first.answer.as_str(), false));
             assert!((again.spent - 1.0).abs() < 1e-9, "asking again spends nothing");
         }
+        let kept = vault.measure_kept("bcl_a", &Question::AgeBand, now).unwrap().unwrap();
+        assert_eq!((kept.answer.as_str(), kept.fresh), (first.answer.as_str(), false));
+        assert_eq!(vault.measure_kept("bcl_a", &Question::HouseholdSize, now).unwrap(), None);
+        assert_eq!(vault.measure_kept("bcl_b", &Question::AgeBand, now).unwrap(), None, "per brand");
         assert_eq!(vault.measure_answer("bcl_a", "2026-11", &Question::AgeBand).unwrap(), Some(first.answer));
         assert!(
             matches!(answer(&Question::Interest(323), now, &mut rng), MeasureOutcome::Answered(m) if m.fresh)

@@ -138,6 +138,7 @@ impl Vault {
             event,
             event_timestamp: now.as_second(),
             revocation_timestamp: (event == ReceiptEvent::Revoked).then(|| now.as_second()),
+            agreement: grant.agreement.map(crate::terms::Agreement::iri),
         })
     }
 
@@ -284,6 +285,7 @@ mod tests {
             client_name: name.into(),
             client_uri: Some("https://shoes.example".into()),
             purposes: BTreeSet::new(),
+            accepted_agreements: None,
         };
         let brand = vault.register_brand(registration, now).unwrap();
         let spec = AccessSpec::from_scope(scope).unwrap();

@@ -580,6 +580,7 @@ mod tests {
                 note: None,
                 origin: None,
                 measure: None,
+                agreement: None,
             });
         }
         let seqs = vault.append_batch(entries.clone()).unwrap();

@@ -24,6 +24,7 @@ pub fn onboard(vault: &Vault, name: &str, scope: &str) -> Onboarded {
         client_name: name.into(),
         client_uri: None,
         purposes: std::collections::BTreeSet::new(),
+        accepted_agreements: None,
     };
     let brand = vault.register_brand(registration, now).unwrap();
     let spec = crate::access::AccessSpec::from_scope(scope).unwrap();
@@ -34,6 +35,7 @@ pub fn onboard(vault: &Vault, name: &str, scope: &str) -> Onboarded {
         days: None,
         rate_per_minute: None,
         allow_origin: false,
+        agreement: None,
     };
     let grant = vault.approve_request(&auth.user_code, &approval, now).unwrap();
     match vault.poll_device_token(&brand.client_id, &auth.device_code, now).unwrap() {

@@ -226,6 +226,10 @@ pub struct RegisterRequest {
     pub grant_types: Option<Vec<String>>,
     /// Only `none`: brands are public clients.
     pub token_endpoint_auth_method: Option<String>,
+    /// The IEEE 7012 agreements the brand accepts (DPV `p7012` identifiers such as `SD-BASE`, or
+    /// their IRIs). A brand that declares none is bound to the owner's agreement by taking a
+    /// token.
+    pub accepted_agreements: Option<Vec<String>>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -238,6 +242,9 @@ pub struct RegisterResponse {
     pub scope: String,
     pub grant_types: Vec<String>,
     pub token_endpoint_auth_method: String,
+    /// The agreements the brand declared, as IRIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_agreements: Option<Vec<String>>,
 }
 
 /// RFC 8628 §3.1 device authorization request (form-encoded).
@@ -287,6 +294,10 @@ pub struct TokenResponse {
     /// The grant as RFC 9396 authorization details.
     pub authorization_details: Value,
     pub butler_grant_id: String,
+    /// The owner's terms the brand accepts by taking this token: an IEEE 7012 agreement, as its
+    /// DPV `p7012` IRI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub butler_agreement: Option<String>,
 }
 
 /// RFC 7662 introspection or RFC 7009 revocation request (form-encoded).
@@ -320,6 +331,9 @@ pub struct IntrospectionResponse {
     pub iss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub butler_grant_id: Option<String>,
+    /// The owner's terms the token's grant binds the brand to (IEEE 7012, DPV `p7012` IRI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub butler_agreement: Option<String>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -611,6 +625,10 @@ pub struct ConsentReceipt {
     /// For a revocation, when the grant was revoked (seconds since the Unix epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_timestamp: Option<i64>,
+    /// The owner's terms the grant binds the brand to: an IEEE 7012 agreement, as its DPV
+    /// `p7012` IRI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<String>,
 }
 
 /// One signed consent receipt as the API lists it.

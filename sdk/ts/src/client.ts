@@ -14,6 +14,9 @@ export type OfferRequest = Schemas["OfferRequest"];
 export type OfferResponse = Schemas["OfferResponse"];
 export type SignalRequest = Schemas["SignalRequest"];
 export type SignalResponse = Schemas["SignalResponse"];
+export type MeasureRequest = Schemas["MeasureRequest"];
+export type MeasureResponse = Schemas["MeasureResponse"];
+export type MeasureBudget = Schemas["MeasureBudget"];
 export type ReceiptsResponse = Schemas["ReceiptsResponse"];
 export type IntrospectionResponse = Schemas["IntrospectionResponse"];
 
@@ -227,6 +230,19 @@ export class Session {
   /** Reports an event (a purchase, a view); it waits for the owner's review. */
   signal(body: SignalRequest): Promise<Receipted<SignalResponse>> {
     return receipted(this.api.POST("/v1/signals", { body, headers: this.headers }));
+  }
+
+  /**
+   * Asks a measurement question (purpose `measure`): `interest:<topic id>` (yes/no), `age_band`,
+   * `household_size`, or `country` with the countries to tell apart in `categories`. The answer is
+   * randomized (the truth with probability `truth_probability`) and the same all period; each fresh
+   * one spends `epsilon` of the brand's budget, and a spent budget is a 403 `ProblemError`.
+   * Estimate shares from many owners' answers with `estimateFrom`.
+   */
+  measure(question: string, categories?: readonly string[]): Promise<Receipted<MeasureResponse>> {
+    const body: MeasureRequest = { purpose: "measure", question };
+    if (categories !== undefined) body.categories = [...categories];
+    return receipted(this.api.POST("/v1/measure", { body, headers: this.headers }));
   }
 
   /** The brand's signed consent receipts, for all its grants, newest first; a revoked token works too. */

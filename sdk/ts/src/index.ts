@@ -12,4 +12,14 @@ export {
   UnreachableError,
 } from "./errors.js";
 export * from "./client.js";
+export {
+  type Estimate,
+  type Tally,
+  estimateCategoryShare,
+  estimateFrom,
+  estimateShare,
+  estimateShares,
+  tally,
+  truthProbability,
+} from "./estimate.js";
 export type { components, paths } from "./schema.js";

@@ -373,6 +373,11 @@ export interface components {
              * @description For a revocation, when the grant was revoked (seconds since the Unix epoch).
              */
             revocationTimestamp?: number | null;
+            /**
+             * @description The owner's terms the grant binds the brand to: an IEEE 7012 agreement, as its DPV
+             *     `p7012` IRI.
+             */
+            agreement?: string | null;
         };
         /**
          * @description What Butler decided about an offer. The brand learns this and nothing more.
@@ -418,6 +423,8 @@ export interface components {
             iat?: number | null;
             iss?: string | null;
             butler_grant_id?: string | null;
+            /** @description The owner's terms the token's grant binds the brand to (IEEE 7012, DPV `p7012` IRI). */
+            butler_agreement?: string | null;
         };
         /** @description A public key as a JSON Web Key (RFC 7517; Ed25519 keys per RFC 8037). */
         Jwk: {
@@ -611,6 +618,12 @@ export interface components {
             grant_types?: string[] | null;
             /** @description Only `none`: brands are public clients. */
             token_endpoint_auth_method?: string | null;
+            /**
+             * @description The IEEE 7012 agreements the brand accepts (DPV `p7012` identifiers such as `SD-BASE`, or
+             *     their IRIs). A brand that declares none is bound to the owner's agreement by taking a
+             *     token.
+             */
+            accepted_agreements?: string[] | null;
         };
         RegisterResponse: {
             client_id: string;
@@ -621,6 +634,8 @@ export interface components {
             scope: string;
             grant_types: string[];
             token_endpoint_auth_method: string;
+            /** @description The agreements the brand declared, as IRIs. */
+            accepted_agreements?: string[] | null;
         };
         SignalRequest: {
             purpose: string;
@@ -671,6 +686,11 @@ export interface components {
             /** @description The grant as RFC 9396 authorization details. */
             authorization_details: unknown;
             butler_grant_id: string;
+            /**
+             * @description The owner's terms the brand accepts by taking this token: an IEEE 7012 agreement, as its
+             *     DPV `p7012` IRI.
+             */
+            butler_agreement?: string | null;
         };
         /** @description A field withheld, and why. */
         WithheldField: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Butler, type OfferRequest } from "../src/index.js";
-import { type Call, authorization, butlerWith, fakeFetch, json, token } from "./fake.js";
+import { BearerError, Butler, type MeasureResponse, type OfferRequest, ProblemError } from "../src/index.js";
+import { type Call, authorization, butlerWith, fakeFetch, json, problem, token } from "./fake.js";
 
 const profile = { receipt: "log-41", purpose: "recommend-products", fields: {}, withheld: [] };
 const offer: OfferRequest = { purpose: "contact", kind: "discount", channel: "butler-inbox", title: "10% off" };
@@ -16,6 +16,7 @@ async function everyCall(butler: Butler, calls: Call[]) {
   await session.answers("recommend-products", [{ id: "a" }]);
   await session.offer(offer);
   await session.signal({ purpose: "recommend-products", event: "purchase", one_off: true });
+  await session.measure("age_band");
   await session.receipts();
   await session.introspect("c1");
   await session.revoke("c1");
@@ -41,7 +42,7 @@ describe("requests", () => {
   it("opt in to loopback access and never send credentials", async () => {
     const { fetch, calls } = answerAll();
     await everyCall(new Butler({ fetch }), calls);
-    expect(calls).toHaveLength(11);
+    expect(calls).toHaveLength(12);
     for (const { init, request, url } of calls) {
       expect(init, url.pathname).toMatchObject({ targetAddressSpace: "loopback", credentials: "omit" });
       expect(request.credentials, url.pathname).toBe("omit");
@@ -66,6 +67,7 @@ describe("requests", () => {
       "/v1/answers",
       "/v1/offers",
       "/v1/signals",
+      "/v1/measure",
       "/v1/receipts",
     ]);
     for (const c of bearer) expect(c.request.headers.get("authorization")).toBe("Bearer btk_secret");
@@ -108,6 +110,7 @@ describe("requests", () => {
       "/v1/answers": { purpose: "recommend-products", candidates: [{ id: "a" }] },
       "/v1/offers": offer,
       "/v1/signals": { purpose: "recommend-products", event: "purchase", one_off: true },
+      "/v1/measure": { purpose: "measure", question: "age_band" },
     });
   });
 
@@ -161,5 +164,50 @@ describe("onboarding", () => {
     expect(await butler.register("Trail Shoes")).toEqual(registered);
     expect(JSON.parse(calls[0]?.body ?? "")).toEqual({ client_name: "Trail Shoes", client_uri: null });
     expect(await butler.requestAccess("c1", "field:birth_date:coarse purpose:recommend-products")).toEqual(authorization);
+  });
+});
+
+describe("measure", () => {
+  const measured: MeasureResponse = {
+    receipt: "body",
+    purpose: "measure",
+    question: "country:DE,FR",
+    answer: "FR",
+    categories: ["DE", "FR", "other"],
+    epsilon: Math.log(3),
+    truth_probability: 0.6,
+    fresh: true,
+    budget: { period: "2026-11", epsilon_total: 4 * Math.log(3), epsilon_spent: Math.log(3), epsilon_left: 3 * Math.log(3) },
+  };
+
+  it("posts the question for the purpose `measure`, with categories when given, and returns the receipt", async () => {
+    const { butler, calls } = butlerWith(json(200, measured, { "Butler-Receipt": "log-46" }));
+    const answer = await butler.session("t").measure("country", ["FR", "DE"]);
+    expect(answer).toEqual({ data: measured, receipt: "log-46" });
+    const call = calls[0];
+    expect(call?.request.method).toBe("POST");
+    expect(call?.url.pathname).toBe("/v1/measure");
+    expect(call?.request.headers.get("authorization")).toBe("Bearer t");
+    expect(call?.request.headers.get("content-type")).toBe("application/json");
+    expect(JSON.parse(call?.body ?? "")).toEqual({ purpose: "measure", question: "country", categories: ["FR", "DE"] });
+  });
+
+  it("sends no categories when none are given", async () => {
+    const yes = { ...measured, question: "interest:1", answer: "yes", categories: ["yes", "no"], fresh: false };
+    const { butler, calls } = butlerWith(json(200, yes));
+    expect(await butler.session("t").measure("interest:1")).toEqual({ data: yes, receipt: "body" });
+    expect(JSON.parse(calls[0]?.body ?? "")).toEqual({ purpose: "measure", question: "interest:1" });
+  });
+
+  it("turns a spent privacy budget (403) into a ProblemError", async () => {
+    const detail = "the privacy budget for this period is spent (epsilon 4.39 of 4.39); measurement answers resume on 2026-12-01";
+    const { butler } = butlerWith(problem(403, "Forbidden", detail));
+    const err = await butler.session("t").measure("age_band").then(
+      () => expect.unreachable("it should fail"),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProblemError);
+    expect(err).not.toBeInstanceOf(BearerError);
+    expect(err).toMatchObject({ status: 403, title: "Forbidden", detail });
   });
 });

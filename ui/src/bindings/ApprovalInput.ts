@@ -24,4 +24,8 @@ sensitive_consent: Array<string>,
 /**
  * Lets the brand's web origin call Butler from its pages while the grant is live.
  */
-allow_origin: boolean, };
+allow_origin: boolean, 
+/**
+ * The agreement (its id) the grant binds the brand to; none takes the proposed one.
+ */
+agreement: string | null, };

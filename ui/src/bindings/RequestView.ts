@@ -2,5 +2,6 @@
 import type { AskedField } from "./AskedField";
 import type { BrandSummary } from "./BrandSummary";
 import type { PurposeView } from "./PurposeView";
+import type { TermsView } from "./TermsView";
 
-export type RequestView = { user_code: string, brand: BrandSummary, fields: Array<AskedField>, purposes: Array<PurposeView>, created_at: string, expires_at: string, };
+export type RequestView = { user_code: string, brand: BrandSummary, fields: Array<AskedField>, purposes: Array<PurposeView>, created_at: string, expires_at: string, terms: TermsView, };
