@@ -15,10 +15,12 @@ use butler_core::export::{self, ExportFile};
 use butler_core::grants::{Approval, GrantStatus};
 use butler_core::interests::{NewInterest, Source, State, Subject};
 use butler_core::log_export::ExportFormat;
+use butler_core::measure::MeasureSettings;
 use butler_core::offers::SuggestionStatus;
 use butler_core::prefs::{Caps, OfferPreferences, QuietHours};
 use butler_core::review::LogFilter;
 use butler_core::settings::OwnerSettings;
+use butler_core::terms::{Agreement, UnknownAgreement};
 use butler_core::{KdfParams, taxonomy};
 use butler_protocol::{Channel, OfferKind, Tactic};
 use jiff::Timestamp;
@@ -29,8 +31,9 @@ use crate::dto::{AlertView, GrantView};
 use crate::dto::{
     ApiStatus, ApprovalInput, BrandView, ChainStatus, CommandError, CommandResult, DailyCountView,
     ExportDone, ImportDone, InterestChange, InterestView, KnowledgeView, LogFilterInput, LogPageView,
-    NewInterestInput, OfferPrefsView, OfferView, OfferVocabulary, ProfileField, Progress, ReceiptView,
-    RequestView, SettingsView, SuggestionView, TopicView, VaultStatus,
+    MeasureSettingsView, NewInterestInput, OfferPrefsView, OfferView, OfferVocabulary, ProfileField,
+    Progress, ReceiptView, RequestView, SettingsView, SuggestionView, TermsSettingsView, TopicView,
+    VaultStatus,
 };
 use crate::session::Session;
 use crate::views;
@@ -503,6 +506,33 @@ commands! {
         ops::settings(session)
     }
 
+    /// The owner's default terms (IEEE 7012) and every agreement, strictest first.
+    fn terms(session) -> TermsSettingsView {
+        let default = session.with_vault(|v| Ok(v.default_agreement()?))?;
+        Ok(TermsSettingsView {
+            default: views::agreement(default),
+            agreements: Agreement::all().into_iter().map(views::agreement).collect(),
+        })
+    }
+
+    fn set_default_terms(session, agreement: String) -> TermsSettingsView {
+        let agreement: Agreement = agreement.parse().map_err(|e: UnknownAgreement| invalid("agreement", e.to_string()))?;
+        session.with_vault(|v| Ok(v.set_default_agreement(agreement)?))?;
+        ops::terms(session)
+    }
+
+    /// What brands may learn from measurement answers, in numbers and in words.
+    fn measure_settings(session) -> MeasureSettingsView {
+        let settings = session.with_vault(|v| Ok(v.measure_settings()?))?;
+        Ok(views::measure_settings(&settings))
+    }
+
+    fn set_measure_settings(session, epsilon_per_answer: f64, budget_per_period: f64) -> MeasureSettingsView {
+        let settings = MeasureSettings { epsilon_per_answer, budget_per_period };
+        session.with_vault(|v| Ok(v.set_measure_settings(settings)?))?;
+        ops::measure_settings(session)
+    }
+
     fn change_passphrase(session, current: String, new: String) -> () {
         session.change_passphrase(&secret(current), &secret(new))
     }
@@ -823,6 +853,35 @@ mod tests {
         );
         let grant = ops::approve_request(&f.session, approval(Some("SD-BASE-ATP-S3P"))).unwrap();
         assert_eq!(grant.agreement.unwrap().iri, "https://w3id.org/dpv/standards/p7012#SD-BASE-ATP-S3P");
+    }
+
+    #[test]
+    fn the_owner_sets_default_terms_and_what_brands_may_measure() {
+        let f = unlocked();
+        let terms = ops::terms(&f.session).unwrap();
+        assert_eq!(terms.default.id, "SD-BASE");
+        assert_eq!(terms.agreements.len(), 10);
+        assert_eq!(
+            ops::set_default_terms(&f.session, "SD-BASE-A-DP".into()).unwrap().default.id,
+            "SD-BASE-A-DP"
+        );
+        let err = ops::set_default_terms(&f.session, "SD-BY".into()).unwrap_err();
+        assert_eq!((err.code.as_str(), err.field.as_deref()), ("invalid_value", Some("agreement")));
+
+        let measure = ops::measure_settings(&f.session).unwrap();
+        assert_eq!(measure.answers_per_period, 4);
+        assert!(
+            (measure.truth_probability - 0.75).abs() < 1e-9 && measure.in_words.contains("not about you")
+        );
+        let changed = ops::set_measure_settings(&f.session, 1.0, 2.0).unwrap();
+        assert_eq!(changed.answers_per_period, 2);
+        let err = ops::set_measure_settings(&f.session, 1.0, 0.5).unwrap_err();
+        assert_eq!((err.code.as_str(), err.field.as_deref()), ("invalid_value", Some("budget_per_period")));
+        assert_eq!(
+            ops::measure_settings(&f.session).unwrap().answers_per_period,
+            2,
+            "a refused change keeps the old"
+        );
     }
 
     #[test]

@@ -345,6 +345,31 @@ pub struct TermsView {
     pub choices: Vec<AgreementView>,
 }
 
+/// The owner's default terms and the agreements to choose from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct TermsSettingsView {
+    pub default: AgreementView,
+    /// Every agreement, strictest first.
+    pub agreements: Vec<AgreementView>,
+}
+
+/// What brands may learn from measurement answers.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct MeasureSettingsView {
+    /// The privacy loss of one answer.
+    pub epsilon_per_answer: f64,
+    /// What each brand may spend per month.
+    pub budget_per_period: f64,
+    /// How many fresh answers that makes per brand and month.
+    pub answers_per_period: u32,
+    /// How often a yes/no answer is the truth (0 to 1).
+    pub truth_probability: f64,
+    /// The same, in the owner's words.
+    pub in_words: String,
+}
+
 /// An IEEE 7012 agreement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

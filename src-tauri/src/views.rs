@@ -6,6 +6,7 @@ use butler_core::brands::Brand;
 use butler_core::grants::{Grant, GrantStatus, PendingRequest};
 use butler_core::interests::Subject;
 use butler_core::log::{AccessEntry, receipt};
+use butler_core::measure::MeasureSettings;
 use butler_core::offers::{InboxOffer, Suggestion};
 use butler_core::receipts::Receipt;
 use butler_core::review::{DailyCount, Knowledge, LogPage};
@@ -15,8 +16,8 @@ use jiff::Timestamp;
 
 use crate::dto::{
     AgreementView, AlertView, BrandSummary, DailyCountView, GrantView, GrantedField, KnowledgeView,
-    LogEntryView, LogPageView, OfferView, PurposeView, ReceiptView, RequestView, SuggestionView, TermsView,
-    WithheldView, asked_fields,
+    LogEntryView, LogPageView, MeasureSettingsView, OfferView, PurposeView, ReceiptView, RequestView,
+    SuggestionView, TermsView, WithheldView, asked_fields,
 };
 
 /// A unit enum's name in snake case, from its serde name (`OneOff` and `one_off` alike).
@@ -63,6 +64,16 @@ pub fn request(r: &PendingRequest) -> RequestView {
         created_at: r.created_at.to_string(),
         expires_at: r.expires_at.to_string(),
         terms: terms(r),
+    }
+}
+
+pub fn measure_settings(s: &MeasureSettings) -> MeasureSettingsView {
+    MeasureSettingsView {
+        epsilon_per_answer: s.epsilon_per_answer,
+        budget_per_period: s.budget_per_period,
+        answers_per_period: s.answers_per_period(),
+        truth_probability: butler_core::measure::truth_probability(2, s.epsilon_per_answer),
+        in_words: s.in_words(),
     }
 }
 
