@@ -3,6 +3,7 @@
 // "snake_case"`), so argument names here are snake_case too. The shapes come from
 // src/bindings/, which the Rust side generates from its own types (ts-rs): never write them here.
 
+import type { AgreementView } from '../bindings/AgreementView';
 import type { AlertView } from '../bindings/AlertView';
 import type { ApiStatus } from '../bindings/ApiStatus';
 import type { ApprovalInput } from '../bindings/ApprovalInput';
@@ -18,6 +19,7 @@ import type { KnowledgeView } from '../bindings/KnowledgeView';
 import type { LogEntryView } from '../bindings/LogEntryView';
 import type { LogFilterInput } from '../bindings/LogFilterInput';
 import type { LogPageView } from '../bindings/LogPageView';
+import type { MeasureSettingsView } from '../bindings/MeasureSettingsView';
 import type { NewInterestInput } from '../bindings/NewInterestInput';
 import type { OfferPrefsView } from '../bindings/OfferPrefsView';
 import type { OfferView } from '../bindings/OfferView';
@@ -27,6 +29,8 @@ import type { Progress } from '../bindings/Progress';
 import type { ReceiptView } from '../bindings/ReceiptView';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { SuggestionView } from '../bindings/SuggestionView';
+import type { TermsSettingsView } from '../bindings/TermsSettingsView';
+import type { TermsView } from '../bindings/TermsView';
 import type { TopicView } from '../bindings/TopicView';
 import type { WithheldView } from '../bindings/WithheldView';
 import type { Locked } from '../bindings/Locked';
@@ -36,6 +40,7 @@ import type { VaultStatus } from '../bindings/VaultStatus';
 import { call, listen, type UnlistenFn } from './ipc';
 
 export type {
+  AgreementView,
   AlertView,
   ApiStatus,
   ApprovalInput,
@@ -52,6 +57,7 @@ export type {
   LogFilterInput,
   LogPageView,
   Locked,
+  MeasureSettingsView,
   NewInterestInput,
   OfferPrefsView,
   OfferView,
@@ -63,6 +69,8 @@ export type {
   RequestView,
   SettingsView,
   SuggestionView,
+  TermsSettingsView,
+  TermsView,
   TopicView,
   VaultStatus,
   WithheldView,
@@ -140,7 +148,12 @@ export const offerVocabulary = () => call<OfferVocabulary>('offer_vocabulary');
 
 // Requests
 export const pendingRequests = () => call<RequestView[]>('pending_requests');
-/** Approves as asked or narrowed: only the fields listed (each at most as precise as asked). */
+/**
+ * Approves as asked or narrowed: only the fields listed (each at most as precise as asked).
+ * `agreement` null takes the owner's terms for the purposes granted; an agreement the brand does
+ * not accept, or one that does not permit the purposes, fails with `terms` (an unknown one with
+ * `invalid_value`, field `agreement`).
+ */
 export const approveRequest = (approval: ApprovalInput) => call<GrantView>('approve_request', { approval });
 export const denyRequest = (user_code: string) => call<void>('deny_request', { user_code });
 
@@ -172,6 +185,18 @@ export const settings = () => call<SettingsView>('settings');
 export const setSettings = (next: SettingsView) => call<SettingsView>('set_settings', { settings: next });
 export const changePassphrase = (current: string, next: string) =>
   call<void>('change_passphrase', { current, new: next });
+/** The owner's default terms (IEEE 7012) and every agreement, strictest first. */
+export const terms = () => call<TermsSettingsView>('terms');
+/** Errors: `invalid_value` (field `agreement`) for an unknown agreement id. */
+export const setDefaultTerms = (agreement: string) => call<TermsSettingsView>('set_default_terms', { agreement });
+/** What brands may learn from measurement answers, in numbers and in the owner's words. */
+export const measureSettings = () => call<MeasureSettingsView>('measure_settings');
+/**
+ * Errors: `invalid_value` with field `epsilon_per_answer` (0.01 to 5) or `budget_per_period`
+ * (from one answer's epsilon to 50).
+ */
+export const setMeasureSettings = (epsilon_per_answer: number, budget_per_period: number) =>
+  call<MeasureSettingsView>('set_measure_settings', { epsilon_per_answer, budget_per_period });
 /** Sealed with `passphrase`, or readable JSON when it is null. Sends `progress` (task `export_profile`). */
 export const exportProfile = (path: string, passphrase: string | null) =>
   call<ExportDone>('export_profile', { path, passphrase });
