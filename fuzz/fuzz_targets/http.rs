@@ -33,14 +33,14 @@ fn world() -> &'static World {
         let now = jiff::Timestamp::now();
         vault.set_field(butler_core::Field::Language, &butler_core::Field::Language.parse("en-GB").unwrap()).unwrap();
         let registration =
-            Registration { client_name: "Fuzz".into(), client_uri: None, purposes: Default::default(), accepted_agreements: None };
+            Registration { client_name: "Fuzz".into(), client_uri: Some(SHOP.into()), purposes: Default::default(), accepted_agreements: None };
         let brand = vault.register_brand(registration, now).unwrap();
         let spec = AccessSpec::from_scope(
-            "field:language field:birth_date:coarse field:interests:answer purpose:recommend-products purpose:contact",
+            "field:language field:birth_date:coarse field:interests:answer purpose:recommend-products purpose:contact purpose:measure",
         )
         .unwrap();
         let auth = vault.start_device_authorization(&brand.client_id, spec, now).unwrap();
-        vault.approve_request(&auth.user_code, &Approval { rate_per_minute: Some(1_000_000), ..Approval::default() }, now).unwrap();
+        vault.approve_request(&auth.user_code, &Approval { rate_per_minute: Some(1_000_000), allow_origin: true, ..Approval::default() }, now).unwrap();
         let Poll::Issued(issued) = vault.poll_device_token(&brand.client_id, &auth.device_code, now).unwrap() else {
             panic!("a token is issued once approved")
         };
@@ -67,7 +67,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/activate"),
     ("GET", "/openapi.json"),
     ("DELETE", "/v1/profile"),
+    ("POST", "/v1/measure"),
 ];
+
+/// The web origin the fuzzed grant allows.
+const SHOP: &str = "https://shop.example";
 
 const TYPES: &[&str] = &[
     "application/json",
@@ -116,6 +120,16 @@ fuzz_target!(|data: &[u8]| {
                 request.headers_mut().insert(header::AUTHORIZATION, value);
             }
         }
+    }
+    // The auth byte's higher bits choose an Origin: none, the allowed one, `null`, or the body's.
+    let origin = match (auth / 4) % 4 {
+        1 => Some(SHOP.to_owned()),
+        2 => Some("null".to_owned()),
+        3 => Some(String::from_utf8_lossy(body).into_owned()),
+        _ => None,
+    };
+    if let Some(value) = origin.and_then(|o| o.parse().ok()) {
+        request.headers_mut().insert(header::ORIGIN, value);
     }
     let response = world.runtime.block_on(world.router.clone().oneshot(request)).unwrap();
     let status = response.status();

@@ -1,5 +1,5 @@
-//! Scope strings and RFC 9396 authorization details, as brands send them at onboarding, and the
-//! token shape check. Whatever parses must print back to a scope that parses to the same access.
+//! Scope strings and RFC 9396 authorization details, as brands send them at onboarding, the token
+//! shape check, IEEE 7012 agreement identifiers and measurement questions. Whatever parses must print back to a scope that parses to the same access.
 #![no_main]
 
 use butler_core::access::AccessSpec;
@@ -18,4 +18,15 @@ fuzz_target!(|data: &[u8]| {
         let _ = AccessSpec::from_authorization_details(&json);
     }
     let _ = butler_core::grants::token_well_formed(text);
+    // IEEE 7012 agreements, in every form a brand may name them.
+    if let Ok(agreement) = text.parse::<butler_core::terms::Agreement>() {
+        assert_eq!(agreement.id().parse::<butler_core::terms::Agreement>().ok(), Some(agreement), "id round trip");
+        assert_eq!(agreement.iri().parse::<butler_core::terms::Agreement>().ok(), Some(agreement), "IRI round trip");
+    }
+    // Measurement questions: the text before `|`, categories after it, comma-separated.
+    let (question, categories) = text.split_once('|').unwrap_or((text, ""));
+    let categories: Vec<String> = categories.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    if let Ok(parsed) = butler_core::measure::Question::parse(question, &categories) {
+        assert!(parsed.categories().len() >= 2, "every question has two answers or more");
+    }
 });
