@@ -152,3 +152,20 @@ fn receipt_content(jws: &Value) -> Value {
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap())
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_declares_agreements_and_measures_under_them() {
+    let server = InProcess::start().await;
+    let butler = butler_sdk::Client::new(&server.url);
+    let me = butler.register_accepting("Panel", None, &["SD-BASE-A", "SD-BASE-A-DP"]).await.unwrap();
+    assert_eq!(me.accepted_agreements.as_ref().map(Vec::len), Some(2));
+    let ask = butler.request_access(&me.client_id, "field:birth_date:coarse purpose:measure").await.unwrap();
+    let (dir, code) = (server.dir.path().to_owned(), ask.user_code.clone());
+    tokio::task::spawn_blocking(move || crate::support::owner(&dir, &["requests", "approve", &code]))
+        .await
+        .unwrap();
+    let token = butler.wait_for_token(&me.client_id, &ask).await.unwrap();
+    assert_eq!(token.butler_agreement.as_deref(), Some(format!("{P7012}SD-BASE-A").as_str()));
+    let answer = butler.session(&token.access_token).measure("age_band", &[]).await.unwrap();
+    assert_eq!(answer.categories.len(), 8);
+}

@@ -149,9 +149,24 @@ impl Client {
         parse(self.http.get(self.url("/v1/catalog")).send().await?).await
     }
 
-    /// Registers the brand (RFC 7591); keep the `client_id`.
+    /// Registers the brand (RFC 7591); keep the `client_id`. A brand that registers this way
+    /// states no terms, and is bound to the owner's by taking a token.
     pub async fn register(&self, name: &str, client_uri: Option<&str>) -> Result<RegisterResponse> {
-        let body = json!({ "client_name": name, "client_uri": client_uri });
+        self.register_accepting(name, client_uri, &[]).await
+    }
+
+    /// Registers the brand, declaring the IEEE 7012 agreements it accepts (DPV `p7012`
+    /// identifiers such as `SD-BASE-ATP`); none declares nothing.
+    pub async fn register_accepting(
+        &self,
+        name: &str,
+        client_uri: Option<&str>,
+        agreements: &[&str],
+    ) -> Result<RegisterResponse> {
+        let mut body = json!({ "client_name": name, "client_uri": client_uri });
+        if !agreements.is_empty() {
+            body["accepted_agreements"] = json!(agreements);
+        }
         parse(self.http.post(self.url("/oauth/register")).json(&body).send().await?).await
     }
 

@@ -25,6 +25,9 @@ enum Command {
         name: String,
         #[arg(long)]
         uri: Option<String>,
+        /// An IEEE 7012 agreement the brand accepts, such as SD-BASE-ATP (repeat for more).
+        #[arg(long = "accept", value_name = "AGREEMENT")]
+        accept: Vec<String>,
     },
     /// Ask for access, show the user code, and wait for the owner's decision; prints the token.
     Request {
@@ -52,6 +55,15 @@ enum Command {
         purpose: String,
         #[arg(required = true)]
         candidates: Vec<String>,
+    },
+    /// Ask a measurement question (purpose `measure`): a noisy answer, the same all month.
+    Measure {
+        #[arg(long, env = "BUTLER_TOKEN", hide_env_values = true)]
+        token: String,
+        /// `interest:<topic id>`, `age_band`, `household_size` or `country`.
+        question: String,
+        /// For `country`: the countries to tell apart.
+        categories: Vec<String>,
     },
     /// Send an offer (purpose `contact`).
     Offer {
@@ -121,8 +133,9 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     let butler = Client::new(cli.url);
     match cli.command {
-        Command::Register { name, uri } => {
-            let me = butler.register(&name, uri.as_deref()).await?;
+        Command::Register { name, uri, accept } => {
+            let accept: Vec<&str> = accept.iter().map(String::as_str).collect();
+            let me = butler.register_accepting(&name, uri.as_deref(), &accept).await?;
             println!("{}", me.client_id);
         }
         Command::Request { client_id, scope } => {
@@ -156,6 +169,10 @@ async fn run(cli: Cli) -> Result<()> {
                 url: None,
             };
             print(&butler.session(&token).offer(&offer).await?)?;
+        }
+        Command::Measure { token, question, categories } => {
+            let categories: Vec<&str> = categories.iter().map(String::as_str).collect();
+            print(&butler.session(&token).measure(&question, &categories).await?)?;
         }
         Command::Signal { token, purpose, event, topic, text, one_off } => {
             let signal = SignalRequest { purpose, event, topic, text, one_off };
