@@ -129,9 +129,21 @@ export class Butler {
     return (await settle(this.api.GET("/v1/catalog"))).data;
   }
 
-  /** Registers the brand (RFC 7591); keep the `client_id`. */
-  async register(clientName: string, clientUri?: string): Promise<RegisterResponse> {
-    const body = { client_name: clientName, client_uri: clientUri ?? null };
+  /**
+   * Registers the brand (RFC 7591); keep the `client_id`. `acceptedAgreements` declares the IEEE
+   * 7012 agreements the brand accepts (DPV `p7012` identifiers such as `SD-BASE-ATP`); a brand
+   * that declares none is bound to the owner's agreement by taking a token.
+   */
+  async register(
+    clientName: string,
+    clientUri?: string,
+    options: { acceptedAgreements?: readonly string[] } = {},
+  ): Promise<RegisterResponse> {
+    const body = {
+      client_name: clientName,
+      client_uri: clientUri ?? null,
+      ...(options.acceptedAgreements?.length ? { accepted_agreements: [...options.acceptedAgreements] } : {}),
+    };
     return (await settle(this.api.POST("/oauth/register", { body }))).data;
   }
 

@@ -165,6 +165,28 @@ describe("onboarding", () => {
     expect(JSON.parse(calls[0]?.body ?? "")).toEqual({ client_name: "Trail Shoes", client_uri: null });
     expect(await butler.requestAccess("c1", "field:birth_date:coarse purpose:recommend-products")).toEqual(authorization);
   });
+
+  it("declares the IEEE 7012 agreements the brand accepts, and nothing when it names none", async () => {
+    const registered = {
+      client_id: "c2",
+      client_id_issued_at: 1,
+      client_name: "Panel",
+      client_uri: null,
+      scope: "",
+      grant_types: ["urn:ietf:params:oauth:grant-type:device_code"],
+      token_endpoint_auth_method: "none",
+      accepted_agreements: ["https://w3id.org/dpv/standards/p7012#SD-BASE-A"],
+    };
+    const { butler, calls } = butlerWith(json(201, registered), json(201, registered));
+    expect(await butler.register("Panel", undefined, { acceptedAgreements: ["SD-BASE-A"] })).toEqual(registered);
+    expect(JSON.parse(calls[0]?.body ?? "")).toEqual({
+      client_name: "Panel",
+      client_uri: null,
+      accepted_agreements: ["SD-BASE-A"],
+    });
+    await butler.register("Panel", undefined, { acceptedAgreements: [] });
+    expect(JSON.parse(calls[1]?.body ?? "")).not.toHaveProperty("accepted_agreements");
+  });
 });
 
 describe("measure", () => {
