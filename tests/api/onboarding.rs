@@ -102,6 +102,20 @@ async fn an_off_the_shelf_oauth_client_completes_onboarding() {
         entry["disclosed"],
         serde_json::json!([{"field": "birth_date", "mode": "coarse"}, {"field": "home.country", "mode": "exact"}])
     );
+    // This client stated no terms: by taking the token it is bound to the owner's, the strictest
+    // that permits recommending products.
+    assert_eq!(entry["agreement"], "SD-BASE-ATP");
+    let form = [("token", access.as_str()), ("client_id", brand.client_id.as_str())];
+    let introspected: Value = http
+        .post(format!("{}/oauth/introspect", server.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(introspected["butler_agreement"], "https://w3id.org/dpv/standards/p7012#SD-BASE-ATP");
 }
 
 async fn token_error(brand: &Brand, device_code: &str) -> String {
