@@ -109,6 +109,7 @@ async fn agreements_are_declared_proposed_enforced_and_carried_everywhere() {
     assert_eq!(tidy.read(access, "recommend-products", "home.country").await.status(), 200);
     let log: Value = serde_json::from_str(&server.owner(&["log", "list", "--json"])).unwrap();
     assert_eq!(log["entries"][0]["agreement"], "SD-BASE-ATP-S3P");
+    assert!(server.owner(&["log", "list"]).contains("on your terms SD-BASE-ATP-S3P"));
     assert!(server.owner(&["grants", "list"]).contains("terms: SD-BASE-ATP-S3P"));
 
     // Narrowed to a purpose a stricter agreement of the brand's permits, it is approved as is.

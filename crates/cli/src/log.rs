@@ -401,6 +401,9 @@ fn print_entry(e: &AccessEntry) {
     if let Some(origin) = &e.origin {
         println!("    from the web page of {origin}");
     }
+    if let Some(agreement) = &e.agreement {
+        println!("    on your terms {agreement}");
+    }
     if let Some(note) = &e.note {
         println!("    {note}");
     }
