@@ -205,3 +205,33 @@ async fn without_a_registered_home_page_there_is_no_origin_to_allow() {
     assert!(stderr.contains("registered no web origin"), "{stderr}");
     assert!(server.owner(&["requests", "list"]).contains(&user_code), "still waiting for the owner");
 }
+
+#[tokio::test]
+async fn a_refused_origin_is_told_on_the_servers_standard_error() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::filled_vault(dir.path());
+    let mut child = crate::support::butler(dir.path())
+        .args(["serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let port = crate::support::serving_port(&mut child);
+    let res = page_client(EVIL).get(format!("http://127.0.0.1:{port}/v1/catalog")).send().await.unwrap();
+    assert_eq!(checked(&res), (403, None));
+    stop(&mut child);
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("refused a request from a web origin")
+            && stderr.contains(EVIL)
+            && stderr.contains("/v1/catalog"),
+        "{stderr}"
+    );
+}
+
+/// Stops `butler serve` the way Ctrl-C does, so it flushes and exits.
+fn stop(child: &mut std::process::Child) {
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}

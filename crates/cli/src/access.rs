@@ -276,6 +276,13 @@ pub fn grants(vault: &Vault, cmd: GrantCommand) -> Result<()> {
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn serve(vault: Vault, port: u16) -> Result<()> {
+    // What the API refuses or cannot do (a web origin not allowed, a log that cannot be written)
+    // is told on standard error. Nothing secret is ever in these events.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .with_target(false)
+        .init();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
