@@ -541,6 +541,8 @@ pub struct LogEntryView {
     pub note: Option<String>,
     /// The web origin of the brand's page that made the request.
     pub origin: Option<String>,
+    /// The owner's terms (IEEE 7012 agreement id) the brand was bound to.
+    pub agreement: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

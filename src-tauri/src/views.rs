@@ -176,6 +176,7 @@ pub fn entry(e: &AccessEntry) -> LogEntryView {
         outcome: e.outcome.name().to_owned(),
         note: e.note.clone(),
         origin: e.origin.clone(),
+        agreement: e.agreement.clone(),
     }
 }
 

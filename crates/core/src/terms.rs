@@ -247,7 +247,7 @@ pub fn choose(
         let hint = match &proposal.standing {
             Standing::Mismatch { fitting } if !fitting.is_empty() => {
                 let ids: Vec<String> = fitting.iter().map(|a| a.id()).collect();
-                format!("; choose one of {} with --terms, or narrow the purposes", ids.join(", "))
+                format!("; choose one of {} instead, or narrow the purposes", ids.join(", "))
             }
             _ => "; narrow the purposes, or deny".to_owned(),
         };

@@ -10,4 +10,8 @@ receipt: string, at: string, client_id: string, brand: string, grant_id: string 
 /**
  * The web origin of the brand's page that made the request.
  */
-origin: string | null, };
+origin: string | null, 
+/**
+ * The owner's terms (IEEE 7012 agreement id) the brand was bound to.
+ */
+agreement: string | null, };

@@ -30,6 +30,7 @@ function entry(seq: number, overrides: Partial<LogEntryView> = {}): LogEntryView
     outcome: 'narrowed',
     note: null,
     origin: null,
+    agreement: 'SD-BASE-ATP',
     ...overrides,
   };
 }
@@ -43,7 +44,7 @@ const BRANDS: BrandView[] = [
         id: 'gr_1', client_id: 'cl_acme', brand: 'Acme Running', state: 'active', live: true,
         fields: [{ field: 'sizes.shoe', mode: 'exact' }, { field: 'birth_date', mode: 'coarse' }],
         purposes: [{ name: 'recommend-products', description: '', dpv: '' }],
-        created_at: ago(30), expires_at: ago(-60), rate_per_minute: 60, allowed_origin: null,
+        created_at: ago(30), expires_at: ago(-60), rate_per_minute: 60, allowed_origin: null, agreement: null,
       },
     ],
   },
@@ -89,6 +90,7 @@ describe('Activity', () => {
     expect(disclosed[0]).toHaveTextContent('exact value');
     expect(within(first).getByTestId('withheld-field')).toHaveTextContent(/home\.city\s*not granted/);
     expect(first).toHaveTextContent('log-120');
+    expect(within(first).getByTestId('entry-agreement')).toHaveTextContent('SD-BASE-ATP');
     // Only the fields asked for are named.
     expect(entries()[1]).not.toHaveTextContent('home.city');
     expect(first).not.toHaveTextContent('birth_date');

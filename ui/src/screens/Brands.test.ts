@@ -23,6 +23,11 @@ function grant(id: string, state: string, overrides: Partial<GrantView> = {}): G
     created_at: days(-10),
     expires_at: days(80),
     rate_per_minute: 60, allowed_origin: null,
+    agreement: {
+      id: 'SD-BASE-ATP',
+      iri: 'https://w3id.org/dpv/standards/p7012#SD-BASE-ATP',
+      description: 'The brand may use your data to deliver the service, analyse, track and profile; nothing shared.',
+    },
     ...overrides,
   };
 }
@@ -84,6 +89,20 @@ describe('Brands', () => {
       expect(within(ended).queryAllByRole('button')).toEqual([]);
       expect(within(ended).getByTestId('grant-state')).toHaveTextContent(id.slice(3));
     }
+  });
+
+  it("shows the terms a grant binds its brand to, and nothing for a grant without", async () => {
+    const list = sample();
+    list[1]!.grants[1] = grant('gr_paused', 'paused', { agreement: null });
+    fakeIpc({ brands: () => list });
+    render(Brands);
+    const active = await grantCard('gr_active');
+    const terms = within(active).getByTestId('grant-agreement');
+    expect(terms).toHaveTextContent('SD-BASE-ATP');
+    expect(terms).toHaveTextContent('The brand may use your data to deliver the service, analyse, track and profile; nothing shared.');
+    expect(within(terms).getByText('SD-BASE-ATP')).toHaveAttribute('title', 'https://w3id.org/dpv/standards/p7012#SD-BASE-ATP');
+    expect(terms.previousElementSibling).toHaveTextContent('Terms');
+    expect(within(await grantCard('gr_paused')).queryByTestId('grant-agreement')).toBeNull();
   });
 
   it('revoke asks for confirmation, then calls set_grant_status with revoked', async () => {

@@ -3,11 +3,37 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, fakeIpc, rustError } from '../../tests/unit/fake-ipc';
-import type { GrantView, RequestView } from '../lib/commands';
+import type { AgreementView, GrantView, RequestView, TermsView } from '../lib/commands';
 import { notices } from '../lib/notices.svelte';
 import Requests from './Requests.svelte';
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
+
+const ALLOWS: Record<string, string> = {
+  'SD-BASE': 'only to deliver the service; no analytics, tracking or profiling, nothing shared',
+  'SD-BASE-A': 'to deliver the service and analyse its use; no tracking or profiling, nothing shared',
+  'SD-BASE-ATP': 'to deliver the service, analyse, track and profile; nothing shared',
+  'SD-BASE-ATP-S3P': 'to deliver the service, analyse, track and profile, and share fully anonymised data',
+};
+
+/** An agreement as the Rust side describes it. */
+function agreement(id: string): AgreementView {
+  const base = id.replace(/-DP$/, '');
+  const portability = id.endsWith('-DP') ? '; and you can take your data with you' : '';
+  return {
+    id,
+    iri: `https://w3id.org/dpv/standards/p7012#${id}`,
+    description: `The brand may use your data ${ALLOWS[base] ?? base}${portability}.`,
+  };
+}
+
+/** A brand that stated no terms, for profiling purposes: the owner's SD-BASE-ATP is proposed. */
+const UNSTATED = (): TermsView => ({
+  proposed: agreement('SD-BASE-ATP'),
+  standing: 'unstated',
+  brand_accepts: null,
+  choices: ['SD-BASE-ATP-DP', 'SD-BASE-ATP', 'SD-BASE-ATP-S3P-DP', 'SD-BASE-ATP-S3P'].map(agreement),
+});
 
 function request(overrides: Partial<RequestView> = {}): RequestView {
   return {
@@ -25,6 +51,7 @@ function request(overrides: Partial<RequestView> = {}): RequestView {
     ],
     created_at: minutes(-2),
     expires_at: minutes(13),
+    terms: UNSTATED(),
     ...overrides,
   };
 }
@@ -38,6 +65,7 @@ function grantOf(fields: { field: string; mode: string }[]): GrantView {
   return {
     id: 'gr_1', client_id: 'cl_lumen', brand: 'Lumen Grocer', state: 'active', live: true, fields, purposes: [],
     created_at: minutes(0), expires_at: minutes(60 * 24 * 30), rate_per_minute: 60, allowed_origin: null,
+    agreement: agreement('SD-BASE-ATP'),
   };
 }
 
@@ -120,6 +148,7 @@ describe('Requests', () => {
           days: 30,
           sensitive_consent: [],
           allow_origin: false,
+          agreement: null,
         },
       },
     ]);
@@ -226,6 +255,180 @@ describe('Requests', () => {
     expect(await within(card).findByText('`exact` is more than was asked.')).toBeInTheDocument();
     await user.click(within(card).getByTestId('approve'));
     expect(await within(card).findByText('The request QRTZ-PLMK was already decided.')).toBeInTheDocument();
+  });
+
+  describe('terms', () => {
+    const agreementSelect = (card: HTMLElement) => within(card).getByTestId<HTMLSelectElement>('agreement');
+    const approval = (ipc: ReturnType<typeof fakeIpc>, i = 0) =>
+      ipc.argsOf('approve_request')[i]!.approval as { agreement: string | null; purposes: string[] };
+
+    it('unstated: says the brand accepts your terms by taking the token, and sends null unless another is picked', async () => {
+      const user = userEvent.setup();
+      const ipc = fakeIpc({
+        pending_requests: () => [request(), ORDINARY_ONLY()],
+        approve_request: () => grantOf([{ field: 'household.size', mode: 'exact' }]),
+      });
+      render(Requests);
+      const card = await cardFor('WDJB-MJHT');
+      const terms = within(card).getByTestId('terms');
+      expect(terms).toHaveAttribute('data-standing', 'unstated');
+      expect(within(card).getByRole('group', { name: 'Terms' })).toBe(terms);
+      expect(terms).toHaveTextContent('Lumen Grocer has not stated its terms. By taking the token, it accepts yours: SD-BASE-ATP');
+      expect(terms).toHaveTextContent('The brand may use your data to deliver the service, analyse, track and profile; nothing shared.');
+
+      const select = agreementSelect(card);
+      expect(within(card).getByRole('combobox', { name: 'Terms for this grant' })).toBe(select);
+      expect(select).toHaveValue('SD-BASE-ATP');
+      expect(select).not.toBeRequired();
+      expect([...select.options].map((o) => o.textContent)).toEqual([
+        'SD-BASE-ATP-DP',
+        'SD-BASE-ATP (your terms)',
+        'SD-BASE-ATP-S3P-DP',
+        'SD-BASE-ATP-S3P',
+      ]);
+
+      // As proposed: null, so the Rust side works the terms out for the purposes granted.
+      const other = await cardFor('QRTZ-PLMK');
+      await user.click(within(other).getByTestId('approve'));
+      await waitFor(() => expect(ipc.argsOf('approve_request')).toHaveLength(1));
+      expect(approval(ipc).agreement).toBeNull();
+
+      await user.selectOptions(select, 'SD-BASE-ATP-DP');
+      expect(select).toHaveAccessibleDescription(/and you can take your data with you\./);
+      await user.click(within(card).getByTestId('approve'));
+      await waitFor(() => expect(ipc.argsOf('approve_request')).toHaveLength(2));
+      expect(approval(ipc, 1).agreement).toBe('SD-BASE-ATP-DP');
+    });
+
+    it('accepted: shows your terms and that the brand accepts them; no choice when there is no other', async () => {
+      const user = userEvent.setup();
+      const ipc = fakeIpc({
+        pending_requests: () => [
+          request({
+            terms: {
+              proposed: agreement('SD-BASE-ATP'),
+              standing: 'accepted',
+              brand_accepts: [agreement('SD-BASE'), agreement('SD-BASE-ATP')],
+              choices: [agreement('SD-BASE-ATP')],
+            },
+          }),
+        ],
+        approve_request: () => grantOf([{ field: 'household.size', mode: 'exact' }]),
+      });
+      render(Requests);
+      const card = await cardFor('WDJB-MJHT');
+      const terms = within(card).getByTestId('terms');
+      expect(terms).toHaveAttribute('data-standing', 'accepted');
+      expect(terms).toHaveTextContent('Your terms: SD-BASE-ATP');
+      expect(terms).toHaveTextContent('analyse, track and profile; nothing shared.');
+      expect(terms).toHaveTextContent('Lumen Grocer accepts them.');
+      expect(within(card).queryByTestId('agreement')).toBeNull();
+      await user.click(within(card).getByTestId('approve'));
+      await waitFor(() => expect(ipc.argsOf('approve_request')).toHaveLength(1));
+      expect(approval(ipc).agreement).toBeNull();
+    });
+
+    it('mismatch: warns, requires a choice among the brand\'s agreements, and sends it', async () => {
+      const user = userEvent.setup();
+      const ipc = fakeIpc({
+        pending_requests: () => [
+          request({
+            terms: {
+              proposed: agreement('SD-BASE-ATP'),
+              standing: 'mismatch',
+              brand_accepts: [agreement('SD-BASE-A'), agreement('SD-BASE-ATP-S3P')],
+              choices: [agreement('SD-BASE-ATP-S3P')],
+            },
+          }),
+        ],
+        approve_request: () => grantOf([{ field: 'household.size', mode: 'exact' }]),
+      });
+      render(Requests);
+      const card = await cardFor('WDJB-MJHT');
+      const terms = within(card).getByTestId('terms');
+      expect(terms).toHaveAttribute('data-standing', 'mismatch');
+      expect(within(terms).getByTestId('terms-mismatch')).toHaveTextContent(
+        'Lumen Grocer accepts none of your terms for this request',
+      );
+      expect(terms).toHaveTextContent('It accepts only SD-BASE-A, SD-BASE-ATP-S3P.');
+
+      const select = within(card).getByRole('combobox', { name: 'Terms for this grant' });
+      expect(select).toBeRequired();
+      expect(select).toHaveValue('');
+      expect([...agreementSelect(card).options].map((o) => o.textContent)).toEqual(['Choose…', 'SD-BASE-ATP-S3P']);
+
+      await user.click(within(card).getByTestId('approve'));
+      expect(within(card).getByRole('alert')).toHaveTextContent(
+        'Lumen Grocer accepts none of your terms for this request: choose one of its own, or deny the request.',
+      );
+      expect(select).toHaveAttribute('aria-invalid', 'true');
+      expect(select).toHaveAccessibleDescription(/Choose the terms Lumen Grocer is bound to\./);
+      expect(ipc.argsOf('approve_request')).toEqual([]);
+
+      await user.selectOptions(select, 'SD-BASE-ATP-S3P');
+      expect(select).not.toHaveAttribute('aria-invalid');
+      expect(select).toHaveAccessibleDescription(/share fully anonymised data\./);
+      await user.click(within(card).getByTestId('approve'));
+      await waitFor(() => expect(card).not.toBeInTheDocument());
+      expect(approval(ipc).agreement).toBe('SD-BASE-ATP-S3P');
+    });
+
+    it('mismatch with nothing to choose: says to narrow or deny, and lets the Rust side judge a narrowed request', async () => {
+      const user = userEvent.setup();
+      const ipc = fakeIpc({
+        pending_requests: () => [
+          request({
+            terms: {
+              proposed: agreement('SD-BASE-ATP'),
+              standing: 'mismatch',
+              brand_accepts: [agreement('SD-BASE-A')],
+              choices: [],
+            },
+          }),
+        ],
+        approve_request: () =>
+          rustError(
+            'terms',
+            "owner's terms: the brand accepts only SD-BASE-A, not SD-BASE-ATP: the request cannot be approved as is; narrow the purposes, or deny",
+          ),
+      });
+      render(Requests);
+      const card = await cardFor('WDJB-MJHT');
+      const terms = within(card).getByTestId('terms');
+      expect(terms).toHaveTextContent('It accepts only SD-BASE-A.');
+      expect(terms).toHaveTextContent('None of them permits these purposes: untick a purpose to narrow the request, or deny it.');
+      expect(within(card).queryByTestId('agreement')).toBeNull();
+
+      await user.click(within(card).getByTestId('approve'));
+      expect(within(card).getByTestId('approve-error')).toHaveTextContent(
+        'Lumen Grocer accepts none of your terms for these purposes: untick a purpose, or deny the request.',
+      );
+      expect(ipc.argsOf('approve_request')).toEqual([]);
+
+      await user.click(within(card).getByRole('checkbox', { name: /Personalize offers/ }));
+      await user.click(within(card).getByTestId('approve'));
+      const notice = await within(card).findByText(/the brand accepts only SD-BASE-A, not SD-BASE-ATP/);
+      expect(notice.closest('[role="alert"]')).toHaveAttribute('data-code', 'terms');
+      expect(notice.closest('[role="alert"]')).toHaveTextContent('Not approved: the terms do not fit');
+      expect(approval(ipc)).toMatchObject({ agreement: null, purposes: ['recommend-products'] });
+      expect(card).toBeInTheDocument();
+    });
+
+    it('shows a refused agreement beside the choice', async () => {
+      const user = userEvent.setup();
+      fakeIpc({
+        pending_requests: () => [request()],
+        approve_request: () =>
+          Promise.reject({ code: 'invalid_value', message: '`SD-X` is not an IEEE 7012 agreement Butler offers', field: 'agreement' }),
+      });
+      render(Requests);
+      const card = await cardFor('WDJB-MJHT');
+      const select = agreementSelect(card);
+      await user.selectOptions(select, 'SD-BASE-ATP-S3P');
+      await user.click(within(card).getByTestId('approve'));
+      await waitFor(() => expect(select).toHaveAccessibleDescription(/“SD-X” is not an IEEE 7012 agreement Butler offers\./));
+      expect(select).toHaveAttribute('aria-invalid', 'true');
+    });
   });
 
   it('explains the empty list, and reads again when the requests event fires', async () => {

@@ -2,12 +2,43 @@ import { emit } from '@tauri-apps/api/event';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { SettingsView } from '../lib/commands';
+import type { AgreementView, MeasureSettingsView, SettingsView, TermsSettingsView } from '../lib/commands';
 import { deferred, fakeIpc, type Handler } from '../../tests/unit/fake-ipc';
 import Settings from './Settings.svelte';
 
 const SETTINGS: SettingsView = { auto_lock_minutes: 10, api_port: 7373, log_retention_days: null };
 const DIR = '/home/owner/Downloads';
+
+const LEVELS: [string, string][] = [
+  ['SD-BASE', 'only to deliver the service; no analytics, tracking or profiling, nothing shared'],
+  ['SD-BASE-A', 'to deliver the service and analyse its use; no tracking or profiling, nothing shared'],
+  ['SD-BASE-AT', 'to deliver the service, analyse and track its use; no profiling, nothing shared'],
+  ['SD-BASE-ATP', 'to deliver the service, analyse, track and profile; nothing shared'],
+  ['SD-BASE-ATP-S3P', 'to deliver the service, analyse, track and profile, and share fully anonymised data'],
+];
+/** Every agreement as the Rust side lists them: strictest first, with portability first at each level. */
+const AGREEMENTS: AgreementView[] = LEVELS.flatMap(([id, allows]) =>
+  [true, false].map((dp) => ({
+    id: dp ? `${id}-DP` : id,
+    iri: `https://w3id.org/dpv/standards/p7012#${dp ? `${id}-DP` : id}`,
+    description: `The brand may use your data ${allows}${dp ? '; and you can take your data with you' : ''}.`,
+  })),
+);
+const termsView = (id: string): TermsSettingsView => ({ default: AGREEMENTS.find((a) => a.id === id)!, agreements: AGREEMENTS });
+
+/** measure_settings as the Rust side works it out. */
+function measureView(epsilon_per_answer: number, budget_per_period: number): MeasureSettingsView {
+  const answers_per_period = Math.floor(budget_per_period / epsilon_per_answer + 1e-9);
+  const truth_probability = Math.exp(epsilon_per_answer) / (1 + Math.exp(epsilon_per_answer));
+  return {
+    epsilon_per_answer,
+    budget_per_period,
+    answers_per_period,
+    truth_probability,
+    in_words: `Brands can learn about people like you, not about you. Each brand gets at most ${answers_per_period} noisy answers a month; each yes/no answer is true only ${Math.round(100 * truth_probability)}% of the time, so no single one can be relied on.`,
+  };
+}
+const LN3 = Math.log(3);
 
 function setup(handlers: Record<string, Handler> = {}) {
   const ipc = fakeIpc({
@@ -15,6 +46,11 @@ function setup(handlers: Record<string, Handler> = {}) {
     set_settings: ({ settings }) => settings,
     api_status: () => ({ serving: true, port: 7373, url: 'http://127.0.0.1:7373', problem: null }),
     default_export_dir: () => DIR,
+    terms: () => termsView('SD-BASE'),
+    set_default_terms: ({ agreement }) => termsView(agreement as string),
+    measure_settings: () => measureView(LN3, 4 * LN3),
+    set_measure_settings: ({ epsilon_per_answer, budget_per_period }) =>
+      measureView(epsilon_per_answer as number, budget_per_period as number),
     ...handlers,
   });
   render(Settings);
@@ -69,6 +105,111 @@ describe('Settings', () => {
     await user.click(within(setting('log_retention_days')).getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(ipc.argsOf('set_settings')).toHaveLength(1));
     expect(ipc.argsOf('set_settings')[0]).toEqual({ settings: { auto_lock_minutes: 10, api_port: 7373, log_retention_days: 90 } });
+  });
+
+  it('shows your default terms among every agreement, with their words, and saves another', async () => {
+    const { ipc, user } = setup();
+    const select = await screen.findByRole('combobox', { name: 'Default terms' });
+    const card = section('terms');
+    expect(within(card).getByRole('heading', { name: 'Your terms' })).toBeInTheDocument();
+    expect(card).toHaveTextContent(/Each grant binds its brand to your default if that permits what the grant's purposes do, and otherwise\s+to the strictest agreement that does\./);
+    expect(select).toHaveValue('SD-BASE');
+    const options = [...(select as HTMLSelectElement).options];
+    expect(options.map((o) => o.value)).toEqual(AGREEMENTS.map((a) => a.id));
+    expect(options[1]).toHaveTextContent('SD-BASE: The brand may use your data only to deliver the service; no analytics, tracking or profiling, nothing shared.');
+    const save = within(card).getByTestId('save-terms');
+    expect(save).toBeDisabled();
+
+    await user.selectOptions(select, 'SD-BASE-A-DP');
+    // The words may not fit in the select: they are shown under it, for the eye and the screen reader.
+    expect(within(card).getByTestId('default-terms-words')).toHaveTextContent(
+      'SD-BASE-A-DP: The brand may use your data to deliver the service and analyse its use; no tracking or profiling, nothing shared; and you can take your data with you.',
+    );
+    expect(select).toHaveAccessibleDescription(/analyse its use; no tracking or profiling, nothing shared; and you can take your data with you\./);
+    await user.click(save);
+    expect(await within(card).findByText('Saved')).toBeInTheDocument();
+    expect(ipc.argsOf('set_default_terms')).toEqual([{ agreement: 'SD-BASE-A-DP' }]);
+    expect(select).toHaveValue('SD-BASE-A-DP');
+    expect(save).toBeDisabled();
+  });
+
+  it("shows the Rust side's refusal of the terms beside the choice, and a retry when they cannot be read", async () => {
+    let reads = 0;
+    const { user } = setup({
+      terms: () => (++reads === 1 ? Promise.reject({ code: 'database', message: 'database is busy' }) : termsView('SD-BASE-ATP')),
+      set_default_terms: () =>
+        Promise.reject({ code: 'invalid_value', message: '`SD-BASE-A` is not an IEEE 7012 agreement Butler offers', field: 'agreement' }),
+    });
+    const alert = await waitFor(() => within(section('terms')).getByRole('alert'));
+    expect(alert).toHaveTextContent('Butler could not read your terms');
+    expect(alert).toHaveTextContent('Database is busy.');
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }));
+    const select = await screen.findByRole('combobox', { name: 'Default terms' });
+    expect(select).toHaveValue('SD-BASE-ATP');
+    await user.selectOptions(select, 'SD-BASE-A');
+    await user.click(within(section('terms')).getByTestId('save-terms'));
+    await waitFor(() => expect(select).toHaveAccessibleDescription(/“SD-BASE-A” is not an IEEE 7012 agreement Butler offers\./));
+    expect(select).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('says what brands may measure in words, and saves the epsilon and the budget', async () => {
+    const { ipc, user } = setup();
+    const words = await screen.findByTestId('measure-in-words');
+    expect(words).toHaveTextContent('Brands can learn about people like you, not about you. Each brand gets at most 4 noisy answers a month; each yes/no answer is true only 75% of the time');
+    const epsilon = within(section('measure')).getByLabelText('Epsilon per answer');
+    const budget = within(section('measure')).getByLabelText('Budget per month');
+    expect(epsilon).toHaveValue('1.1');
+    expect(budget).toHaveValue('4.39');
+    const save = within(section('measure')).getByTestId('save-measure');
+    expect(save).toBeDisabled();
+
+    // Only the budget changes: the epsilon goes back exactly as it was (ln 3), not as shown.
+    await user.clear(budget);
+    await user.type(budget, '11');
+    await user.click(save);
+    await waitFor(() => expect(words).toHaveTextContent('at most 10 noisy answers a month'));
+    expect(ipc.argsOf('set_measure_settings')).toEqual([{ epsilon_per_answer: LN3, budget_per_period: 11 }]);
+    expect(within(section('measure')).getByText('Saved')).toBeInTheDocument();
+
+    await user.clear(epsilon);
+    await user.type(epsilon, '0,5');
+    await user.clear(budget);
+    await user.type(budget, '2');
+    await user.click(save);
+    await waitFor(() => expect(words).toHaveTextContent('at most 4 noisy answers a month; each yes/no answer is true only 62%'));
+    expect(ipc.argsOf('set_measure_settings')[1]).toEqual({ epsilon_per_answer: 0.5, budget_per_period: 2 });
+    expect(epsilon).toHaveValue('0.5');
+  });
+
+  it('refuses measurement numbers out of range beside their field, and shows the Rust side\'s refusal there too', async () => {
+    const { ipc, user } = setup({
+      set_measure_settings: () =>
+        Promise.reject({ code: 'invalid_value', message: "from one answer's epsilon (2.00) to 50", field: 'budget_per_period' }),
+    });
+    const epsilon = await screen.findByLabelText('Epsilon per answer');
+    const budget = within(section('measure')).getByLabelText('Budget per month');
+    const save = within(section('measure')).getByTestId('save-measure');
+
+    await user.clear(epsilon);
+    await user.type(epsilon, '9');
+    await user.click(save);
+    expect(epsilon).toHaveAccessibleDescription(/^Enter a number from 0\.01 to 5\./);
+    expect(epsilon).toHaveAttribute('aria-invalid', 'true');
+    await user.clear(epsilon);
+    await user.type(epsilon, '2');
+    await user.clear(budget);
+    await user.type(budget, '1');
+    await user.click(save);
+    expect(budget).toHaveAccessibleDescription(/^Enter a number from one answer's epsilon \(2\.00\) to 50\./);
+    expect(ipc.argsOf('set_measure_settings')).toEqual([]);
+
+    await user.clear(budget);
+    await user.type(budget, '3');
+    await user.click(save);
+    await waitFor(() => expect(budget).toHaveAccessibleDescription(/^From one answer's epsilon \(2\.00\) to 50\./));
+    expect(budget).toHaveAttribute('aria-invalid', 'true');
+    expect(epsilon).not.toHaveAttribute('aria-invalid');
+    expect(ipc.argsOf('set_measure_settings')).toEqual([{ epsilon_per_answer: 2, budget_per_period: 3 }]);
   });
 
   it('shows where the brand API serves', async () => {

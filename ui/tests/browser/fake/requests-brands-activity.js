@@ -10,9 +10,13 @@
 //   chainBroken: null, or { broken_at, reason } to make verify_log fail
 //   verifyDelayMs: how long verify_log takes (progress events are sent meanwhile)
 //   pageLimit: at most this many entries per query_log page (to test paging with few entries)
+//   brandAccepts: { client_id: the agreement ids the brand declared it accepts } (a brand left out
+//            declared none); with the owner's default (agreements.js) it gives each request's terms
 // `requests` (from the base fake) may hold bare `{ user_code }` objects: they are filled in from
-// the sample requests below, matched by code or else by position.
+// the sample requests below, matched by code or else by position. A request's `terms` are worked
+// out when it is listed, unless the test gave them.
 (window.__FAKE_BUTLER_PLUGINS__ ??= []).push(({ state, fail, requireUnlocked, emit, sleep }) => {
+  const TERMS = window.__FAKE_BUTLER_TERMS__;
   const NOW = Date.now();
   const MIN = 60 * 1000;
   const HOUR = 60 * MIN;
@@ -52,9 +56,18 @@
     northwind: { client_id: 'cl_northwind_books', name: 'Northwind Books', client_uri: 'https://northwind-books.example', web_origin: 'https://northwind-books.example', verified: false },
     lumen: { client_id: 'cl_lumen_grocer', name: 'Lumen Grocer', client_uri: 'https://lumen-grocer.example', web_origin: 'https://lumen-grocer.example', verified: false },
     fjord: { client_id: 'cl_fjord_outdoor', name: 'Fjord Outdoor', client_uri: 'https://fjord-outdoor.example', web_origin: 'https://fjord-outdoor.example', verified: false },
+    tidy: { client_id: 'cl_tidy_home', name: 'Tidy Home', client_uri: 'https://tidy-home.example', web_origin: null, verified: false },
   };
+  // What each brand declared it accepts: Lumen declared nothing (unstated), Fjord accepts the
+  // owner's terms for its request, Tidy Home none of them (a mismatch, with one to choose).
+  const BRAND_ACCEPTS = {
+    [BRAND.fjord.client_id]: ['SD-BASE', 'SD-BASE-ATP'],
+    [BRAND.tidy.client_id]: ['SD-BASE-A', 'SD-BASE-ATP-S3P'],
+  };
+  const acceptsOf = (clientId) => state.brandAccepts[clientId] ?? null;
 
-  const grant = (id, brand, st, fields, purposes, createdMs, expiresMs) => ({
+  // Grants made before terms existed have none (agreement: null).
+  const grant = (id, brand, st, fields, purposes, createdMs, expiresMs, agreement = TERMS.owners('SD-BASE', purposes)) => ({
     id,
     client_id: brand.client_id,
     brand: brand.name,
@@ -66,6 +79,7 @@
     expires_at: iso(expiresMs),
     rate_per_minute: 60,
     allowed_origin: null,
+    agreement: agreement === null ? null : TERMS.view(agreement),
   });
 
   const brands = [
@@ -90,7 +104,7 @@
         grant('gr_nwb_52e1', BRAND.northwind, 'paused', [['interests', 'answer'], ['language', 'exact']],
           ['personalize-content'], NOW - 40 * DAY, NOW + 50 * DAY),
         grant('gr_nwb_0b77', BRAND.northwind, 'expired', [['household.size', 'coarse']], ['measure'],
-          NOW - 130 * DAY, NOW - 40 * DAY),
+          NOW - 130 * DAY, NOW - 40 * DAY, null),
       ],
     },
   ];
@@ -117,6 +131,8 @@
       withheld: withheld.map(([field, reason]) => ({ field, reason })),
       outcome,
       note,
+      origin: null,
+      agreement: grantId ? 'SD-BASE-ATP' : null,
     });
   };
   for (let day = 19; day >= 0; day--) {
@@ -212,6 +228,14 @@
       created_at: iso(NOW - 6 * MIN),
       expires_at: iso(NOW + 9 * MIN),
     },
+    {
+      user_code: 'KTNV-RQZD',
+      brand: BRAND.tidy,
+      fields: [asked('household.size', 'exact'), asked('interests', 'coarse')],
+      purposes: [purpose('recommend-products'), purpose('measure')],
+      created_at: iso(NOW - 1 * MIN),
+      expires_at: iso(NOW + 14 * MIN),
+    },
   ];
 
   function complete(request, index) {
@@ -251,14 +275,20 @@
   const clone = (v) => structuredClone(v);
 
   // Seeded state; a test's init replaces any of it.
-  Object.assign(state, { brands, log, receipts, alerts, chainBroken: null, verifyDelayMs: 250, pageLimit: null });
+  Object.assign(state, { brands, log, receipts, alerts, chainBroken: null, verifyDelayMs: 250, pageLimit: null, brandAccepts: BRAND_ACCEPTS });
+
+  /** The request as listed: its terms as the owner's default and the brand's stand make them. */
+  const withTerms = (r) => ({
+    ...r,
+    terms: r.terms ?? TERMS.termsView(state.termsDefault, r.purposes.map((p) => p.name), acceptsOf(r.brand.client_id)),
+  });
 
   return {
     pending_requests: () => {
       requireUnlocked();
       state.requests.forEach(complete);
       const now = Date.now();
-      return clone(state.requests.filter((r) => Date.parse(r.expires_at) > now));
+      return clone(state.requests.filter((r) => Date.parse(r.expires_at) > now).map(withTerms));
     },
 
     approve_request: async ({ approval }) => {
@@ -279,6 +309,8 @@
       if (approval.purposes.length === 0) fail('invalid_scope', 'nothing left to grant: no purpose');
       const days = approval.days ?? 90;
       if (!(days >= 1 && days <= 3650)) fail('invalid_scope', 'a grant lasts from 1 to 3650 days');
+      // A mismatch with agreement null fails here: the proposal is not one the brand accepts.
+      const agreement = TERMS.choose(state.termsDefault, approval.purposes, acceptsOf(request.brand.client_id), approval.agreement ?? null);
       let entry = brandEntry(request.brand.client_id);
       if (!entry) {
         entry = { brand: clone(request.brand), registered_at: request.created_at, grants: [] };
@@ -293,6 +325,7 @@
         approval.purposes,
         now,
         now + days * DAY,
+        agreement,
       );
       if (approval.allow_origin) {
         if (!request.brand.web_origin) fail('no_web_origin', `${request.brand.name} registered no web origin (client_uri), so there is no origin to allow`);

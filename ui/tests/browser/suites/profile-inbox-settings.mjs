@@ -355,6 +355,57 @@ export default function (test, h) {
     await finish();
   });
 
+  test('settings: your default terms and the measurement budget are saved, and requests then propose your terms', async (browser, base) => {
+    const { page, finish } = await openApp(browser, base, { hash: '#/settings', init: { ...init, requests: [{ user_code: 'WDJB-MJHT' }] } });
+    const terms = page.locator('[data-section="terms"]');
+    const select = terms.getByLabel('Default terms');
+    await visible(select, 'the default terms');
+    check((await select.inputValue()) === 'SD-BASE', `the default terms are ${await select.inputValue()}`);
+    const options = await select.locator('option').evaluateAll((os) => os.map((o) => o.textContent));
+    check(options.length === 10 && options[0].startsWith('SD-BASE-DP: The brand may use your data only to deliver the service'),
+      `the agreements offered: ${JSON.stringify(options)}`);
+    check(await terms.getByTestId('save-terms').isDisabled(), 'Save is enabled before a change');
+    await select.selectOption('SD-BASE-A-DP');
+    await terms.getByTestId('save-terms').click();
+    await visible(terms.getByText('Saved'), 'the terms Saved');
+    const sentTerms = (await calls(page, 'set_default_terms')).map((c) => c.args);
+    check(JSON.stringify(sentTerms) === JSON.stringify([{ agreement: 'SD-BASE-A-DP' }]), `set_default_terms got ${JSON.stringify(sentTerms)}`);
+    await terms.scrollIntoViewIfNeeded();
+    await shot(page, 'settings-12-terms-saved');
+
+    const measure = page.locator('[data-section="measure"]');
+    const words = measure.getByTestId('measure-in-words');
+    check((await words.innerText()).includes('at most 4 noisy answers a month; each yes/no answer is true only 75%'),
+      `the measurement reads "${await words.innerText()}"`);
+    const epsilon = measure.getByLabel('Epsilon per answer');
+    const budget = measure.getByLabel('Budget per month');
+    check((await epsilon.inputValue()) === '1.1' && (await budget.inputValue()) === '4.39', 'the measurement numbers are not shown');
+    await epsilon.fill('9');
+    await measure.getByTestId('save-measure').click();
+    await visible(measure.getByText('Enter a number from 0.01 to 5.'), 'the epsilon range message');
+    check((await description(epsilon)).includes('Enter a number from 0.01 to 5.'), 'the epsilon message is not linked to its field');
+    check((await calls(page, 'set_measure_settings')).length === 0, 'set_measure_settings was called out of range');
+    await measure.scrollIntoViewIfNeeded();
+    await shot(page, 'settings-13-measure-error');
+    await epsilon.fill('1');
+    await budget.fill('6');
+    await measure.getByTestId('save-measure').click();
+    await visible(words.getByText(/at most 6 noisy answers a month; each yes\/no answer is true only 73%/), 'the new measurement in words');
+    await visible(measure.getByText('Saved'), 'the measurement Saved');
+    const sentMeasure = (await calls(page, 'set_measure_settings')).map((c) => c.args);
+    check(JSON.stringify(sentMeasure) === JSON.stringify([{ epsilon_per_answer: 1, budget_per_period: 6 }]),
+      `set_measure_settings got ${JSON.stringify(sentMeasure)}`);
+    await shot(page, 'settings-14-measure-saved');
+
+    // The new default keeps its portability in the terms proposed for a profiling request.
+    await nav(page).getByRole('link', { name: /Requests/ }).click();
+    const request = page.locator('[data-testid="request"][data-user-code="WDJB-MJHT"]');
+    await visible(request, 'the request');
+    check((await request.getByTestId('agreement').inputValue()) === 'SD-BASE-ATP-DP',
+      `the request proposes ${await request.getByTestId('agreement').inputValue()}`);
+    await finish();
+  });
+
   for (const viewport of [{ width: 1100, height: 760 }, { width: 800, height: 600 }]) {
     const size = `${viewport.width}x${viewport.height}`;
     test(`profile, inbox and settings at ${size}: no horizontal scroll (screenshots)`, async (browser, base) => {

@@ -50,6 +50,10 @@ export default function (test, h) {
     }
     check(await toggle(lumen, 'household.size').isChecked(), 'an ordinary field is not ticked by default');
     check(!(await toggle(lumen, 'health').isChecked()), 'the special-category field is ticked by default');
+    const terms = await lumen.getByTestId('terms').innerText();
+    check(/Lumen Grocer has not stated its terms\. By taking the token, it accepts yours:\s*SD-BASE-ATP/.test(terms),
+      `the unstated terms read "${terms}"`);
+    check((await lumen.getByTestId('agreement').inputValue()) === 'SD-BASE-ATP', 'the terms choice is not the proposed agreement');
     check((await lumen.getByTestId('approve').innerText()).trim() === 'Approve narrowed',
       'with the special field left out the approval is narrowed, but the button does not say so');
     const modes = await mode(lumen, 'household.children_ages').locator('option').evaluateAll((os) => os.map((o) => o.value));
@@ -83,6 +87,7 @@ export default function (test, h) {
         days: 30,
         sensitive_consent: [],
         allow_origin: true,
+        agreement: null,
       },
     };
     check(sent.length === 1 && JSON.stringify(sent[0].args) === JSON.stringify(expected),
@@ -102,6 +107,52 @@ export default function (test, h) {
     check(!gText.includes('home.postcode') && !gText.includes('health'), 'the grant lists a field that was left out');
     check((await g.getByTestId('allowed-origin').innerText()).includes('https://lumen-grocer.example'),
       'the grant does not show the allowed web origin');
+    check((await g.getByTestId('grant-agreement').getAttribute('data-agreement')) === 'SD-BASE-ATP',
+      'the grant does not show the proposed terms');
+    await finish();
+  });
+
+  test('requests: a brand that accepts none of your terms is bound to the one you choose, and the grant shows it', async (browser, base) => {
+    const { page, finish } = await openApp(browser, base, {
+      hash: '#/requests',
+      init: { ...UNLOCKED, requests: [{ user_code: 'KTNV-RQZD' }, { user_code: 'QRTZ-PLMK' }] },
+    });
+    const tidy = card(page, 'KTNV-RQZD');
+    await visible(tidy, 'the KTNV-RQZD request');
+    check((await tidy.getByTestId('terms').getAttribute('data-standing')) === 'mismatch', 'the request is not a mismatch');
+    const warning = await tidy.getByTestId('terms-mismatch').innerText();
+    check(warning.includes('Tidy Home accepts none of your terms for this request') && warning.includes('SD-BASE-A, SD-BASE-ATP-S3P'),
+      `the mismatch warning reads "${warning}"`);
+    const select = tidy.getByTestId('agreement');
+    check(await select.evaluate((el) => el.required && el.value === ''), 'the terms choice is not required and empty');
+    const options = await select.locator('option').evaluateAll((os) => os.map((o) => o.textContent));
+    check(JSON.stringify(options) === JSON.stringify(['Choose…', 'SD-BASE-ATP-S3P']), `the terms choice offers ${JSON.stringify(options)}`);
+    const fjordTerms = await card(page, 'QRTZ-PLMK').getByTestId('terms').innerText();
+    check(fjordTerms.includes('Your terms: SD-BASE-ATP') && fjordTerms.includes('Fjord Outdoor accepts them.'),
+      `the accepted terms read "${fjordTerms}"`);
+
+    await tidy.getByTestId('approve').click();
+    await visible(tidy.getByTestId('approve-error'), 'the choose-the-terms message');
+    check((await select.getAttribute('aria-invalid')) === 'true', 'the terms choice is not marked invalid');
+    check((await calls(page, 'approve_request')).length === 0, 'approve_request was called without a choice');
+    await tidy.scrollIntoViewIfNeeded();
+    await shot(page, 'requests-terms-mismatch');
+
+    await select.selectOption('SD-BASE-ATP-S3P');
+    check((await tidy.innerText()).includes('share fully anonymised data'), 'the chosen agreement\'s words are not shown');
+    await tidy.getByTestId('approve').click();
+    await tidy.waitFor({ state: 'detached', timeout: 10_000 });
+    const sent = await calls(page, 'approve_request');
+    check(sent.length === 1 && sent[0].args.approval.agreement === 'SD-BASE-ATP-S3P',
+      `approve_request got ${JSON.stringify(sent.map((c) => c.args.approval.agreement))}`);
+
+    await nav(page).getByRole('link', { name: 'Brands' }).click();
+    const brand = brandCard(page, 'cl_tidy_home');
+    await visible(brand, 'Tidy Home in Brands');
+    const agreement = brand.getByTestId('grant-agreement');
+    check((await agreement.getAttribute('data-agreement')) === 'SD-BASE-ATP-S3P', 'the grant does not show the chosen terms');
+    check((await agreement.innerText()).includes('share fully anonymised data'), 'the grant does not say what its terms allow');
+    check((await grant(page, 'gr_nwb_0b77').getByTestId('grant-agreement').count()) === 0, 'a grant without terms shows some');
     await finish();
   });
 
