@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use butler_core::backup;
 use butler_core::export::{self, ExportFile};
 use butler_core::interests::{InterestId, NewInterest, Source, State, Subject, check_weight};
 use butler_core::prefs::SETTINGS;
@@ -92,6 +93,9 @@ enum Command {
     /// Signed consent receipts of grant changes: list, show, the public key, and verify.
     #[command(subcommand)]
     Receipts(receipts::ReceiptCommand),
+    /// Backups of the vault: list them, take one now, or restore one (after checking it).
+    #[command(subcommand)]
+    Backups(BackupCommand),
     /// The owner's terms (IEEE 7012): show the default agreement and every agreement, or set the
     /// default.
     Terms {
@@ -108,6 +112,19 @@ enum Command {
         #[arg(long, value_name = "EPSILON")]
         budget: Option<f64>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum BackupCommand {
+    /// The backups beside the vault, newest first: taken daily while Butler serves, before each
+    /// schema migration, before a restore, and when asked.
+    List,
+    /// Take a backup now.
+    Create,
+    /// Check a backup (passphrase, SQLite's integrity check, every sealed value, the access
+    /// log's chain) and, if it passes, put it in place of the vault, keeping the current vault
+    /// as a backup. Stop Butler (the app and `butler serve`) first.
+    Restore { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -281,6 +298,9 @@ fn run(cli: Cli) -> Result<()> {
     let path = vault_path(cli.data_dir.as_deref())?;
     match cli.command {
         Command::Init(kdf) => init(&path, &kdf),
+        // Neither needs the vault to open: it may be the damaged one.
+        Command::Backups(BackupCommand::List) => list_backups(&path),
+        Command::Backups(BackupCommand::Restore { file }) => restore_backup(&path, &file),
         Command::Topics(cmd) => topics(&cmd),
         Command::Profile(ProfileCommand::Fields) => {
             fields();
@@ -325,10 +345,51 @@ fn run(cli: Cli) -> Result<()> {
                 Command::Receipts(cmd) => receipts::receipts(&vault, cmd),
                 Command::Measure { epsilon, budget } => measure(&vault, epsilon, budget),
                 Command::Terms { set } => terms(&vault, set),
+                Command::Backups(_) => {
+                    let taken = vault.backup(backup::Reason::Manual, jiff::Timestamp::now())?;
+                    println!("Backed up to {} ({} bytes).", taken.path.display(), taken.bytes);
+                    Ok(())
+                }
                 Command::Init(_) | Command::Topics(_) => unreachable!("handled above"),
             }
         }
     }
+}
+
+fn list_backups(vault: &Path) -> Result<()> {
+    let backups = backup::list(vault)?;
+    if backups.is_empty() {
+        println!("No backups yet in {}.", backup::backups_dir(vault).display());
+    }
+    for b in backups {
+        println!(
+            "{}  {:<14} {:>10} bytes  {}",
+            b.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            b.reason.name(),
+            b.bytes,
+            b.path.display()
+        );
+    }
+    Ok(())
+}
+
+fn restore_backup(vault: &Path, file: &Path) -> Result<()> {
+    if !file.is_file() {
+        bail!("no backup at {}", file.display());
+    }
+    let passphrase = secret::passphrase()?;
+    note("Checking the backup…");
+    let restored = backup::restore(vault, file, &passphrase, jiff::Timestamp::now())?;
+    println!(
+        "Restored {}: {} profile values and {} access-log entries checked.",
+        file.display(),
+        restored.values,
+        restored.log_entries
+    );
+    if let Some(previous) = restored.previous {
+        println!("The vault as it was is kept in {}.", previous.path.display());
+    }
+    Ok(())
 }
 
 fn terms(vault: &Vault, set: Option<TermsCommand>) -> Result<()> {

@@ -29,6 +29,8 @@ pub enum AlertKind {
     NewPurpose,
     /// The log's chain does not verify.
     ChainBroken,
+    /// The daily backup of the vault could not be taken.
+    BackupFailed,
 }
 
 /// One flag for the owner.
@@ -347,6 +349,19 @@ impl Watcher {
                         pruned_at = Some(std::time::Instant::now());
                         let _ = vault.prune_log(Timestamp::now());
                         let _ = vault.record_expiries(Timestamp::now());
+                        // A backup a day while Butler runs; the owner is told if it fails.
+                        if let Err(e) = vault.backup_if_due(Timestamp::now()) {
+                            on_alert(&Alert {
+                                id: 0,
+                                at: Timestamp::now(),
+                                kind: AlertKind::BackupFailed,
+                                client_id: None,
+                                brand: None,
+                                message: format!("Today's backup of the vault could not be taken: {e}"),
+                                seq: None,
+                                key: String::new(),
+                            });
+                        }
                     }
                     if !matches!(stopped.recv_timeout(every), Err(std::sync::mpsc::RecvTimeoutError::Timeout))
                     {

@@ -16,8 +16,13 @@ pub enum Error {
     AlreadyExists(PathBuf),
     #[error("{0} is not a Butler vault")]
     NotAVault(PathBuf),
-    #[error("the vault file is damaged ({0}); it was left as it is: restore it from a backup or an export")]
+    #[error(
+        "the vault file is damaged ({0}); it was left as it is. `butler backups list` shows the backups \
+         to restore with `butler backups restore FILE`; an export can be imported too"
+    )]
     Damaged(String),
+    #[error("{0}")]
+    BackupRefused(String),
     #[error("the vault was written by a newer Butler (schema {found}; this one knows up to {known})")]
     NewerSchema { found: i64, known: i64 },
     #[error("wrong passphrase")]
@@ -80,6 +85,7 @@ impl Error {
             Error::AlreadyExists(_) => "already_exists",
             Error::NotAVault(_) => "not_a_vault",
             Error::Damaged(_) => "damaged",
+            Error::BackupRefused(_) => "backup_refused",
             Error::NewerSchema { .. } => "newer_schema",
             Error::WrongPassphrase => "wrong_passphrase",
             Error::Throttled(_) => "throttled",

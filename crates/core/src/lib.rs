@@ -24,6 +24,7 @@
 pub mod access;
 pub mod alerts;
 pub mod answers;
+pub mod backup;
 pub mod brands;
 pub mod cache;
 pub mod catalog;

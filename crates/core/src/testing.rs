@@ -4,10 +4,13 @@ use jiff::Timestamp;
 
 use crate::{KdfParams, Vault};
 
+/// The passphrase of [`vault`]'s vaults.
+pub const PASSPHRASE: &str = "a long passphrase";
+
 /// A new vault at the weakest accepted KDF cost, in a folder that lives as long as the guard.
 pub fn vault() -> (tempfile::TempDir, Vault) {
     let dir = tempfile::tempdir().unwrap();
-    let vault = Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+    let vault = Vault::create(&dir.path().join("v"), &PASSPHRASE.into(), KdfParams::FLOOR).unwrap();
     (dir, vault)
 }
 

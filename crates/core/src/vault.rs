@@ -382,6 +382,16 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// SQLite's quick structural check of the file, as the owner should hear it if it fails.
+fn quick_check(conn: &Connection) -> Result<()> {
+    let found: Vec<String> =
+        conn.prepare("PRAGMA quick_check(5)")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    if found.first().is_some_and(|f| f == "ok") {
+        return Ok(());
+    }
+    Err(Error::Damaged(format!("SQLite's check of the file found: {}", found.join("; "))))
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     let known = SCHEMA_VERSION;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -413,7 +423,7 @@ fn has_sqlite_magic(path: &Path) -> Result<bool> {
 }
 
 /// Creates the data folder readable by the owner only (on Unix).
-fn create_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -523,6 +533,11 @@ impl Vault {
             return Err(Error::WrongPassphrase);
         };
         clear_failures(path);
+        // A damaged file is reported as it is, never used or "repaired" into loss.
+        quick_check(&conn)?;
+        if (1..SCHEMA_VERSION).contains(&version) {
+            crate::backup::take(&conn, path, crate::backup::Reason::Migration, jiff::Timestamp::now())?;
+        }
         migrate(&mut conn)?;
         let keys = VaultKeys::derive(&data_key, &header.vault_id);
         Ok(Self {
