@@ -14,6 +14,7 @@ mod receipts;
 mod refusals;
 mod review;
 mod sdk;
+mod security;
 mod support;
 mod terms;
 mod web;
