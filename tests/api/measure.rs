@@ -103,6 +103,12 @@ async fn a_measure_grant_never_yields_a_raw_value() {
         )
         .await;
     assert_eq!(answers.status(), 403, "no ranking under measure");
+    let signal = brand
+        .post(&token, "/v1/signals", &json!({"purpose": "measure", "event": "purchase", "topic": 323}))
+        .await;
+    assert_eq!(signal.status(), 403, "no signals under measure");
+    let offer = json!({"purpose": "measure", "kind": "discount", "channel": "butler-inbox", "title": "x"});
+    assert_eq!(brand.post(&token, "/v1/offers", &offer).await.status(), 403, "no offers under measure");
     for purpose in ["recommend-products", "personalize-content"] {
         let read = brand.read(&token, purpose, "birth_date").await;
         assert_eq!(read.status(), 403, "the grant has no other purpose: {purpose}");
