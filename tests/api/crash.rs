@@ -1,7 +1,8 @@
 //! Crash cycles under load: `butler serve` is killed with SIGKILL at an arbitrary instant while
-//! brands read and the owner edits the profile, then started again, many times. After every
-//! cycle: every response a brand received has its log entry with the same fields disclosed, no
-//! entry is doubled, the chain verifies, SQLite's integrity check passes, every profile change
+//! brands read, ask for answers, send offers and signals and ask measurement questions, and the
+//! owner edits the profile and pauses and resumes a grant, then started again, many times. After
+//! every cycle: every response a brand received has its log entry with the same fields disclosed,
+//! no entry is doubled, the chain verifies, SQLite's integrity check passes, every owner change
 //! the command line reported done is there, and the server is back within a bounded time.
 
 use std::collections::BTreeMap;
@@ -10,8 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use butler_core::grants::GrantStatus;
 use butler_core::review::LogFilter;
 use butler_core::{Field, Vault};
+use serde_json::json;
 
 use crate::support::{PASSPHRASE, butler, filled_vault, onboard, serving_port};
 
@@ -53,11 +56,34 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
         &["--rate", "1000000"],
     )
     .await;
+    // A second brand asks for answers, sends offers and signals, and measures.
+    let (_, mixed_token) = onboard(
+        &url,
+        dir.path(),
+        "field:interests:answer field:offer_preferences:answer field:birth_date:coarse \
+         purpose:recommend-products purpose:contact purpose:measure",
+        &["--rate", "1000000"],
+    )
+    .await;
+    // A third brand's grant, which the owner pauses and resumes.
+    let (toggled, _) = onboard(&url, dir.path(), "field:home.country purpose:deliver-service", &[]).await;
+    let grants: serde_json::Value =
+        serde_json::from_str(&crate::support::owner(dir.path(), &["grants", "list", "--json"])).unwrap();
+    let toggled_grant = grants
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["client_id"] == toggled.client_id.as_str())
+        .unwrap()["grant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut server = first;
     let mut url = url;
     // Receipt seq -> the fields the brand saw disclosed, over all cycles.
     let mut seen: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     let mut confirmed_city: Option<String> = None;
+    let mut confirmed_grant = GrantStatus::Active;
 
     for cycle in 0..cycles {
         // Brands read as fast as they can.
@@ -90,21 +116,36 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
                 got
             }));
         }
-        // The owner edits the profile meanwhile, from the command line.
+        readers.push(tokio::spawn(mixed_brand(url.clone(), mixed_token.clone(), stop.clone())));
+        // The owner edits the profile and pauses or resumes a grant meanwhile, from the command line.
         let owner_dir = dir.path().to_owned();
         let owner_stop = stop.clone();
+        let grant_id = toggled_grant.clone();
         let owner = std::thread::spawn(move || {
-            let mut last = None;
+            let (mut last_city, mut last_grant) = (None, None);
             let mut n = 0;
             while !owner_stop.load(Ordering::Relaxed) {
-                let city = format!("City {cycle}-{n}");
-                let out = butler(&owner_dir).args(["profile", "set", "home.city", &city]).output().unwrap();
-                if out.status.success() {
-                    last = Some(city);
+                if n % 3 == 2 {
+                    let (verb, status) = if n % 6 == 2 {
+                        ("pause", GrantStatus::Paused)
+                    } else {
+                        ("resume", GrantStatus::Active)
+                    };
+                    let out = butler(&owner_dir).args(["grants", verb, &grant_id]).output().unwrap();
+                    if out.status.success() {
+                        last_grant = Some(status);
+                    }
+                } else {
+                    let city = format!("City {cycle}-{n}");
+                    let out =
+                        butler(&owner_dir).args(["profile", "set", "home.city", &city]).output().unwrap();
+                    if out.status.success() {
+                        last_city = Some(city);
+                    }
                 }
                 n += 1;
             }
-            last
+            (last_city, last_grant)
         });
 
         tokio::time::sleep(pause_for(cycle)).await;
@@ -116,11 +157,17 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
                 assert!(seen.insert(seq, fields).is_none(), "receipt log-{seq} was given twice");
             }
         }
-        if let Some(city) = owner.join().unwrap() {
-            confirmed_city = Some(city);
-        }
+        let (city, grant) = owner.join().unwrap();
+        confirmed_city = city.or(confirmed_city);
+        confirmed_grant = grant.unwrap_or(confirmed_grant);
 
         check_after_crash(dir.path(), cycle, &seen, confirmed_city.as_deref());
+        let vault = Vault::open(&dir.path().join("butler.vault"), &PASSPHRASE.into()).unwrap();
+        assert_eq!(
+            vault.grant(&toggled_grant).unwrap().status,
+            confirmed_grant,
+            "the owner's last grant change"
+        );
 
         let (next, next_url, took) = start(dir.path());
         assert!(took < BACK_WITHIN, "the server took {took:?} to come back");
@@ -135,6 +182,47 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
         "the brands were answered during the cycles ({} answers)",
         seen.len()
     );
+}
+
+/// A brand that asks for answers, sends offers and signals and asks a measurement question in
+/// turn, as fast as it can: each acknowledged response's receipt with the fields it disclosed.
+async fn mixed_brand(url: String, token: String, stop: Arc<AtomicBool>) -> Vec<(i64, Vec<String>)> {
+    let http = reqwest::Client::new();
+    let calls: [(&str, serde_json::Value, &[&str]); 4] = [
+        (
+            "/v1/answers",
+            json!({"purpose": "recommend-products", "candidates": [{"id": "shoe", "topics": [323]}]}),
+            &["interests"],
+        ),
+        (
+            "/v1/offers",
+            json!({"purpose": "contact", "kind": "discount", "channel": "butler-inbox", "title": "Crash sale"}),
+            &["offer_preferences"],
+        ),
+        ("/v1/signals", json!({"purpose": "recommend-products", "event": "purchase", "topic": 323}), &[]),
+        ("/v1/measure", json!({"purpose": "measure", "question": "age_band"}), &["birth_date"]),
+    ];
+    let mut got = Vec::new();
+    for n in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let (path, body, disclosed) = &calls[n % calls.len()];
+        let Ok(res) = http.post(format!("{url}{path}")).bearer_auth(&token).json(body).send().await else {
+            break;
+        };
+        if !res.status().is_success() {
+            continue;
+        }
+        let receipt =
+            res.headers()["butler-receipt"].to_str().unwrap().trim_start_matches("log-").parse().unwrap();
+        // The answer must arrive whole to count as received.
+        if res.bytes().await.is_err() {
+            break;
+        }
+        got.push((receipt, disclosed.iter().map(|f| (*f).to_owned()).collect()));
+    }
+    got
 }
 
 /// What the vault holds after a crash: sound, its chain whole, every answer sent logged as sent,
