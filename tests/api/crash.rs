@@ -86,67 +86,13 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
     let mut confirmed_grant = GrantStatus::Active;
 
     for cycle in 0..cycles {
-        // Brands read as fast as they can.
+        // Brands read as fast as they can, and one also answers, offers, signals and measures.
         let stop = Arc::new(AtomicBool::new(false));
-        let mut readers = Vec::new();
-        for _ in 0..READERS {
-            let (url, token, stop) = (url.clone(), token.clone(), stop.clone());
-            readers.push(tokio::spawn(async move {
-                let http = reqwest::Client::new();
-                let mut got = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    let res = http
-                        .get(format!("{url}/v1/profile"))
-                        .bearer_auth(&token)
-                        .query(&[
-                            ("purpose", "recommend-products"),
-                            ("fields", "home.country,home.city,birth_date"),
-                        ])
-                        .send()
-                        .await;
-                    let Ok(res) = res else { break };
-                    if res.status() != 200 {
-                        continue;
-                    }
-                    let receipt = res.headers()["butler-receipt"].to_str().unwrap().to_owned();
-                    let Ok(body) = res.json::<serde_json::Value>().await else { break };
-                    let fields: Vec<String> = body["fields"].as_object().unwrap().keys().cloned().collect();
-                    got.push((receipt.trim_start_matches("log-").parse::<i64>().unwrap(), fields));
-                }
-                got
-            }));
-        }
+        let mut readers: Vec<_> =
+            (0..READERS).map(|_| tokio::spawn(reader(url.clone(), token.clone(), stop.clone()))).collect();
         readers.push(tokio::spawn(mixed_brand(url.clone(), mixed_token.clone(), stop.clone())));
         // The owner edits the profile and pauses or resumes a grant meanwhile, from the command line.
-        let owner_dir = dir.path().to_owned();
-        let owner_stop = stop.clone();
-        let grant_id = toggled_grant.clone();
-        let owner = std::thread::spawn(move || {
-            let (mut last_city, mut last_grant) = (None, None);
-            let mut n = 0;
-            while !owner_stop.load(Ordering::Relaxed) {
-                if n % 3 == 2 {
-                    let (verb, status) = if n % 6 == 2 {
-                        ("pause", GrantStatus::Paused)
-                    } else {
-                        ("resume", GrantStatus::Active)
-                    };
-                    let out = butler(&owner_dir).args(["grants", verb, &grant_id]).output().unwrap();
-                    if out.status.success() {
-                        last_grant = Some(status);
-                    }
-                } else {
-                    let city = format!("City {cycle}-{n}");
-                    let out =
-                        butler(&owner_dir).args(["profile", "set", "home.city", &city]).output().unwrap();
-                    if out.status.success() {
-                        last_city = Some(city);
-                    }
-                }
-                n += 1;
-            }
-            (last_city, last_grant)
-        });
+        let owner = owner_changes(dir.path().to_owned(), cycle, toggled_grant.clone(), stop.clone());
 
         tokio::time::sleep(pause_for(cycle)).await;
         server.kill().unwrap(); // SIGKILL
@@ -182,6 +128,65 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
         "the brands were answered during the cycles ({} answers)",
         seen.len()
     );
+}
+
+/// A brand that reads as fast as it can: each acknowledged read's receipt with its fields.
+async fn reader(url: String, token: String, stop: Arc<AtomicBool>) -> Vec<(i64, Vec<String>)> {
+    let http = reqwest::Client::new();
+    let mut got = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let res = http
+            .get(format!("{url}/v1/profile"))
+            .bearer_auth(&token)
+            .query(&[("purpose", "recommend-products"), ("fields", "home.country,home.city,birth_date")])
+            .send()
+            .await;
+        let Ok(res) = res else { break };
+        if res.status() != 200 {
+            continue;
+        }
+        let receipt = res.headers()["butler-receipt"].to_str().unwrap().to_owned();
+        let Ok(body) = res.json::<serde_json::Value>().await else { break };
+        let fields: Vec<String> = body["fields"].as_object().unwrap().keys().cloned().collect();
+        got.push((receipt.trim_start_matches("log-").parse::<i64>().unwrap(), fields));
+    }
+    got
+}
+
+/// The owner, from the command line: sets the city twice, then pauses or resumes `grant_id`, and
+/// again, until stopped. Returns the last city and grant state each command reported done.
+fn owner_changes(
+    dir: std::path::PathBuf,
+    cycle: u64,
+    grant_id: String,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<(Option<String>, Option<GrantStatus>)> {
+    std::thread::spawn(move || {
+        let (mut last_city, mut last_grant) = (None, None);
+        let mut n = 0;
+        while !stop.load(Ordering::Relaxed) {
+            if n % 3 == 2 {
+                let (verb, status) =
+                    if n % 6 == 2 { ("pause", GrantStatus::Paused) } else { ("resume", GrantStatus::Active) };
+                if butler(&dir).args(["grants", verb, &grant_id]).output().unwrap().status.success() {
+                    last_grant = Some(status);
+                }
+            } else {
+                let city = format!("City {cycle}-{n}");
+                if butler(&dir)
+                    .args(["profile", "set", "home.city", &city])
+                    .output()
+                    .unwrap()
+                    .status
+                    .success()
+                {
+                    last_city = Some(city);
+                }
+            }
+            n += 1;
+        }
+        (last_city, last_grant)
+    })
 }
 
 /// A brand that asks for answers, sends offers and signals and asks a measurement question in
