@@ -1,7 +1,8 @@
 //! Fail-closed under real faults: a disk that refuses to grow the vault's files (a file-size
 //! limit on the running server, with SIGXFSZ ignored, so writes fail with EFBIG as on a full
-//! disk), and another program holding the vault's write lock. Brands get 503 and no data while
-//! it lasts; once the cause is gone, Butler serves again by itself and the log verifies.
+//! disk), another program holding the vault's write lock, and a log table that refuses every
+//! write. Brands get 503 and no data while it lasts, the owner is told on the server's standard
+//! error; once the cause is gone, Butler serves again by itself and the log verifies.
 
 use std::process::{Command, Stdio};
 
@@ -55,6 +56,12 @@ async fn a_disk_that_cannot_grow_fails_closed_and_butler_recovers() {
 
     let _ = child.kill();
     let _ = child.wait();
+    let mut told = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut told).unwrap();
+    assert!(
+        told.contains("refusing to disclose") && told.contains("access log"),
+        "the owner is told: {told}"
+    );
     let verify = owner(dir.path(), &["log", "verify"]);
     assert!(verify.contains("verifies"), "{verify}");
     let list = owner(dir.path(), &["log", "list", "--json"]);
@@ -86,4 +93,49 @@ async fn a_long_owner_transaction_fails_closed_then_lets_go() {
     assert_eq!(res.status(), 200, "served again once the lock is released");
     let verify = server.owner(&["log", "verify"]);
     assert!(verify.contains("verifies"), "{verify}");
+}
+
+#[tokio::test]
+async fn a_log_table_that_refuses_writes_fails_closed_and_butler_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    filled_vault(dir.path());
+    let mut child = crate::support::butler(dir.path())
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}", serving_port(&mut child));
+    let (brand, token) =
+        onboard(&url, dir.path(), "field:home.country purpose:recommend-products", &[]).await;
+    assert_eq!(brand.read(&token, "recommend-products", "home.country").await.status(), 200);
+
+    // Another program makes the log table refuse every new entry.
+    let vault = rusqlite::Connection::open(dir.path().join("butler.vault")).unwrap();
+    vault
+        .execute_batch(
+            "CREATE TRIGGER broken_log BEFORE INSERT ON access_log BEGIN SELECT RAISE(ABORT, 'the log is broken'); END;",
+        )
+        .unwrap();
+    for _ in 0..2 {
+        let res = brand.read(&token, "recommend-products", "home.country").await;
+        assert_eq!(res.status(), 503, "no entry, no answer");
+        assert!(!res.text().await.unwrap().contains("FR"), "no data in a refusal");
+    }
+    vault.execute_batch("DROP TRIGGER broken_log;").unwrap();
+    let res = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(res.status(), 200, "served again once the log takes entries, with no restart");
+
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let mut told = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut told).unwrap();
+    assert!(
+        told.contains("refusing to disclose") && told.contains("the log is broken"),
+        "the owner is told: {told}"
+    );
+    assert!(owner(dir.path(), &["log", "verify"]).contains("verifies"));
+    let list: serde_json::Value =
+        serde_json::from_str(&owner(dir.path(), &["log", "list", "--json"])).unwrap();
+    assert_eq!(list["entries"].as_array().unwrap().len(), 2, "the two answered reads, and nothing else");
 }
