@@ -1,6 +1,7 @@
 //! Crash cycles under load: `butler serve` is killed with SIGKILL at an arbitrary instant while
 //! brands read, ask for answers, send offers and signals and ask measurement questions, and the
-//! owner edits the profile and pauses and resumes a grant, then started again, many times. After
+//! owner edits the profile, pauses and resumes a grant, and (every fourth cycle) approves a new
+//! request narrowed, revokes it and exports the profile, then started again, many times. After
 //! every cycle: every response a brand received has its log entry with the same fields disclosed,
 //! no entry is doubled, the chain verifies, SQLite's integrity check passes, every owner change
 //! the command line reported done is there, and the server is back within a bounded time.
@@ -36,6 +37,41 @@ fn start(dir: &std::path::Path) -> (Child, String, Duration) {
     (child, format!("http://127.0.0.1:{port}"), started.elapsed())
 }
 
+/// The brands of the cycles, and what they hold.
+struct Brands {
+    /// The readers' token.
+    token: String,
+    /// The token of a brand that asks for answers, sends offers and signals, and measures.
+    mixed_token: String,
+    /// A third brand's grant, which the owner pauses and resumes.
+    toggled_grant: String,
+    /// A brand that asks for access anew; the owner approves it narrowed, then revokes it.
+    applicant: crate::support::Brand,
+}
+
+async fn brands(url: &str, dir: &std::path::Path) -> Brands {
+    let all_you_can_read = &["--rate", "1000000"];
+    let scope = "field:home.country field:home.city field:birth_date:coarse purpose:recommend-products";
+    let (_, token) = onboard(url, dir, scope, all_you_can_read).await;
+    let scope = "field:interests:answer field:offer_preferences:answer field:birth_date:coarse \
+                 purpose:recommend-products purpose:contact purpose:measure";
+    let (_, mixed_token) = onboard(url, dir, scope, all_you_can_read).await;
+    let (toggled, _) = onboard(url, dir, "field:home.country purpose:deliver-service", &[]).await;
+    let grants: serde_json::Value =
+        serde_json::from_str(&crate::support::owner(dir, &["grants", "list", "--json"])).unwrap();
+    let toggled_grant = grants
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["client_id"] == toggled.client_id.as_str())
+        .unwrap()["grant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let applicant = crate::support::Brand::register(url, "Applicant").await;
+    Brands { token, mixed_token, toggled_grant, applicant }
+}
+
 /// A small deterministic generator for the kill instants (no two runs alike per cycle number).
 fn pause_for(cycle: u64) -> Duration {
     let x = cycle.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
@@ -49,41 +85,15 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     filled_vault(dir.path());
     let (first, url, _) = start(dir.path());
-    let (_, token) = onboard(
-        &url,
-        dir.path(),
-        "field:home.country field:home.city field:birth_date:coarse purpose:recommend-products",
-        &["--rate", "1000000"],
-    )
-    .await;
-    // A second brand asks for answers, sends offers and signals, and measures.
-    let (_, mixed_token) = onboard(
-        &url,
-        dir.path(),
-        "field:interests:answer field:offer_preferences:answer field:birth_date:coarse \
-         purpose:recommend-products purpose:contact purpose:measure",
-        &["--rate", "1000000"],
-    )
-    .await;
-    // A third brand's grant, which the owner pauses and resumes.
-    let (toggled, _) = onboard(&url, dir.path(), "field:home.country purpose:deliver-service", &[]).await;
-    let grants: serde_json::Value =
-        serde_json::from_str(&crate::support::owner(dir.path(), &["grants", "list", "--json"])).unwrap();
-    let toggled_grant = grants
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["client_id"] == toggled.client_id.as_str())
-        .unwrap()["grant_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let Brands { token, mixed_token, toggled_grant, applicant } = brands(&url, dir.path()).await;
     let mut server = first;
     let mut url = url;
     // Receipt seq -> the fields the brand saw disclosed, over all cycles.
     let mut seen: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     let mut confirmed_city: Option<String> = None;
     let mut confirmed_grant = GrantStatus::Active;
+    // Approvals, revocations and exports the owner was told were done.
+    let mut owner_work = (0u32, 0u32, 0u32);
 
     for cycle in 0..cycles {
         // Brands read as fast as they can, and one also answers, offers, signals and measures.
@@ -91,8 +101,20 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
         let mut readers: Vec<_> =
             (0..READERS).map(|_| tokio::spawn(reader(url.clone(), token.clone(), stop.clone()))).collect();
         readers.push(tokio::spawn(mixed_brand(url.clone(), mixed_token.clone(), stop.clone())));
-        // The owner edits the profile and pauses or resumes a grant meanwhile, from the command line.
-        let owner = owner_changes(dir.path().to_owned(), cycle, toggled_grant.clone(), stop.clone());
+        // The owner changes things meanwhile, from the command line; every fourth cycle, also
+        // approving a new request, revoking it and exporting.
+        let request = if cycle % 4 == 0 {
+            // The server came back on another port.
+            let applicant = crate::support::Brand {
+                http: applicant.http.clone(),
+                url: url.clone(),
+                client_id: applicant.client_id.clone(),
+            };
+            Some(applicant.ask("field:home.country field:home.city purpose:deliver-service").await.1)
+        } else {
+            None
+        };
+        let owner = owner_changes(dir.path().to_owned(), cycle, toggled_grant.clone(), request, stop.clone());
 
         tokio::time::sleep(pause_for(cycle)).await;
         server.kill().unwrap(); // SIGKILL
@@ -103,9 +125,12 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
                 assert!(seen.insert(seq, fields).is_none(), "receipt log-{seq} was given twice");
             }
         }
-        let (city, grant) = owner.join().unwrap();
-        confirmed_city = city.or(confirmed_city);
-        confirmed_grant = grant.unwrap_or(confirmed_grant);
+        let done = owner.join().unwrap();
+        owner_work.0 += u32::from(done.approved.is_some());
+        owner_work.1 += u32::from(matches!(done.approved, Some((_, GrantStatus::Revoked))));
+        owner_work.2 += done.exports;
+        confirmed_city = done.city.or(confirmed_city);
+        confirmed_grant = done.toggled.unwrap_or(confirmed_grant);
 
         check_after_crash(dir.path(), cycle, &seen, confirmed_city.as_deref());
         let vault = Vault::open(&dir.path().join("butler.vault"), &PASSPHRASE.into()).unwrap();
@@ -114,6 +139,15 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
             confirmed_grant,
             "the owner's last grant change"
         );
+        if let Some((grant_id, status)) = &done.approved {
+            let grant = vault.grant(grant_id).unwrap();
+            assert_eq!(grant.status, *status, "the approval (and revocation) the owner was told of");
+            assert_eq!(
+                grant.spec.fields.keys().copied().collect::<Vec<_>>(),
+                [Field::HomeCountry],
+                "narrowed"
+            );
+        }
 
         let (next, next_url, took) = start(dir.path());
         assert!(took < BACK_WITHIN, "the server took {took:?} to come back");
@@ -122,7 +156,18 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
     }
     let _ = server.kill();
     let _ = server.wait();
-    eprintln!("{cycles} crash cycles: {} answers received, each one in the log", seen.len());
+    eprintln!(
+        "{cycles} crash cycles: {} answers received, each one in the log; the owner approved {}, \
+         revoked {} and exported {} times, and each change held",
+        seen.len(),
+        owner_work.0,
+        owner_work.1,
+        owner_work.2
+    );
+    assert!(
+        owner_work.0 > 0 && owner_work.1 > 0 && owner_work.2 > 0,
+        "the owner's work happened: {owner_work:?}"
+    );
     assert!(
         seen.len() > cycles as usize,
         "the brands were answered during the cycles ({} answers)",
@@ -153,39 +198,84 @@ async fn reader(url: String, token: String, stop: Arc<AtomicBool>) -> Vec<(i64, 
     got
 }
 
-/// The owner, from the command line: sets the city twice, then pauses or resumes `grant_id`, and
-/// again, until stopped. Returns the last city and grant state each command reported done.
+/// What the owner's commands reported done in a cycle.
+struct OwnerDone {
+    city: Option<String>,
+    toggled: Option<GrantStatus>,
+    /// The grant approved from this cycle's request, and its state (revoked once that was done).
+    approved: Option<(String, GrantStatus)>,
+    exports: u32,
+}
+
+/// The owner, from the command line, until stopped: with a request, approves it narrowed, sets
+/// the city, pauses or resumes `grant_id`, revokes the approved grant and exports the profile
+/// (each finished export must be whole), all of these whether or not the server died meanwhile;
+/// then, or without a request from the start, sets the city and pauses or resumes in turn.
 fn owner_changes(
     dir: std::path::PathBuf,
     cycle: u64,
     grant_id: String,
+    request: Option<String>,
     stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<(Option<String>, Option<GrantStatus>)> {
+) -> std::thread::JoinHandle<OwnerDone> {
     std::thread::spawn(move || {
-        let (mut last_city, mut last_grant) = (None, None);
-        let mut n = 0;
-        while !stop.load(Ordering::Relaxed) {
-            if n % 3 == 2 {
-                let (verb, status) =
-                    if n % 6 == 2 { ("pause", GrantStatus::Paused) } else { ("resume", GrantStatus::Active) };
-                if butler(&dir).args(["grants", verb, &grant_id]).output().unwrap().status.success() {
-                    last_grant = Some(status);
+        let mut done = OwnerDone { city: None, toggled: None, approved: None, exports: 0 };
+        let run = |args: &[&str]| butler(&dir).args(args).output().unwrap();
+        let (mut n, first) = if request.is_some() { (0, 5) } else { (5, 0) };
+        while n < first || !stop.load(Ordering::Relaxed) {
+            match n {
+                0 => {
+                    let user_code = request.as_deref().unwrap_or_default();
+                    let out = run(&[
+                        "requests",
+                        "approve",
+                        user_code,
+                        "--narrow",
+                        "field:home.country purpose:deliver-service",
+                    ]);
+                    if out.status.success() {
+                        let text = String::from_utf8(out.stdout).unwrap();
+                        let id = text.split_whitespace().find(|w| w.starts_with("gr_")).unwrap().to_owned();
+                        done.approved = Some((id, GrantStatus::Active));
+                    }
                 }
-            } else {
-                let city = format!("City {cycle}-{n}");
-                if butler(&dir)
-                    .args(["profile", "set", "home.city", &city])
-                    .output()
-                    .unwrap()
-                    .status
-                    .success()
-                {
-                    last_city = Some(city);
+                3 => {
+                    if let Some((id, status)) = &mut done.approved
+                        && run(&["grants", "revoke", id]).status.success()
+                    {
+                        *status = GrantStatus::Revoked;
+                    }
+                }
+                4 => {
+                    let file = dir.join(format!("export-{cycle}.json"));
+                    if run(&["export", "--plaintext", "--out", file.to_str().unwrap()]).status.success() {
+                        let export: serde_json::Value =
+                            serde_json::from_slice(&std::fs::read(&file).unwrap())
+                                .expect("a finished export is whole");
+                        assert!(export.is_object());
+                        done.exports += 1;
+                    }
+                }
+                _ if n % 3 == 2 => {
+                    let (verb, status) = if n % 6 == 2 {
+                        ("pause", GrantStatus::Paused)
+                    } else {
+                        ("resume", GrantStatus::Active)
+                    };
+                    if run(&["grants", verb, &grant_id]).status.success() {
+                        done.toggled = Some(status);
+                    }
+                }
+                _ => {
+                    let city = format!("City {cycle}-{n}");
+                    if run(&["profile", "set", "home.city", &city]).status.success() {
+                        done.city = Some(city);
+                    }
                 }
             }
             n += 1;
         }
-        (last_city, last_grant)
+        done
     })
 }
 
