@@ -87,3 +87,27 @@ async fn an_export_verifies_alone_and_catches_changes_and_pruning_keeps_the_chai
     let (ok, said) = run(cmd);
     assert!(ok && said.contains("2 entries (log-3 to log-4)"), "{said}");
 }
+
+/// Exports made before log entries carried their web origin (and their terms) still verify, and
+/// a change to one is still caught. The files were written by the Butler of that time.
+#[test]
+fn exports_from_before_origins_still_verify() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/api/fixtures");
+    let key = fixtures.join("log-export-before-origins-key.json");
+    for name in ["log-export-before-origins.csv", "log-export-before-origins.jsonl"] {
+        let file = fixtures.join(name);
+        let mut cmd = bare();
+        cmd.args(["log", "verify-export", file.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+        let (ok, out) = run(cmd);
+        assert!(ok && out.contains("verifies: 4 entries"), "{name}: {out}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let edited = dir.path().join(name);
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&edited, text.replacen("recommend-products", "recommend-productz", 1)).unwrap();
+        let mut cmd = bare();
+        cmd.args(["log", "verify-export", edited.to_str().unwrap(), "--key", key.to_str().unwrap()]);
+        let (ok, out) = run(cmd);
+        assert!(!ok, "{name}: an edited old export must not verify: {out}");
+    }
+}
