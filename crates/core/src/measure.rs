@@ -14,7 +14,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use rand::{CryptoRng, RngExt};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Field, FieldValue, ValueError};
@@ -390,23 +390,6 @@ impl Vault {
         })
         .collect()
     }
-
-    /// The answer kept for a brand, period and question, if any (for tests and the owner).
-    pub fn measure_answer(
-        &self,
-        client_id: &str,
-        period: &str,
-        question: &Question,
-    ) -> Result<Option<String>> {
-        let slot = self.keys.slot("measure_answer", &format!("{client_id}\n{period}\n{}", question.key()));
-        let sealed: Option<Vec<u8>> = self
-            .conn
-            .query_row("SELECT record FROM measure_answer WHERE slot = ?1", [slot.as_slice()], |r| r.get(0))
-            .optional()?;
-        sealed
-            .map(|s| self.json_open::<AnswerRecord>(&place(slot.as_slice()), &s).map(|r| r.answer))
-            .transpose()
-    }
 }
 
 #[cfg(test)]
@@ -555,7 +538,6 @@ mod tests {
         assert_eq!((kept.answer.as_str(), kept.fresh), (first.answer.as_str(), false));
         assert_eq!(vault.measure_kept("bcl_a", &Question::HouseholdSize, now).unwrap(), None);
         assert_eq!(vault.measure_kept("bcl_b", &Question::AgeBand, now).unwrap(), None, "per brand");
-        assert_eq!(vault.measure_answer("bcl_a", "2026-11", &Question::AgeBand).unwrap(), Some(first.answer));
         assert!(
             matches!(answer(&Question::Interest(323), now, &mut rng), MeasureOutcome::Answered(m) if m.fresh)
         );
