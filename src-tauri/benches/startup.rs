@@ -15,7 +15,7 @@ mod driver;
 use std::time::{Duration, Instant};
 
 use butler_core::{KdfParams, Vault};
-use driver::{App, Driver, free_port, open_app};
+use driver::{App, Driver, open_app};
 
 const RUNS: usize = 5;
 const PASSPHRASE: &str = "a calm and long passphrase";
@@ -84,7 +84,7 @@ async fn main() {
         // The owner's usual vault: made at the default key-derivation cost.
         Vault::create(&dir.path().join("butler.vault"), &PASSPHRASE.to_owned().into(), KdfParams::DEFAULT)
             .unwrap();
-        let driver = Driver::start(dir.path(), free_port());
+        let driver = Driver::start(dir.path());
         let t0 = Instant::now();
         let app = App { client: open_app(&driver).await, shots: None };
         app.find("[data-screen='unlock'] [data-testid='unlock-passphrase']").await;

@@ -15,8 +15,12 @@ use serde_json::json;
 /// Every wait is bounded: the app, the driver and the brand API are all local.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// `N` distinct free loopback ports. All are held at once while they are chosen: ports picked
+/// one at a time can come back the same (the system is free to hand a just-closed port out again),
+/// and two of the app's listeners on one port would answer each other's requests.
+pub fn free_ports<const N: usize>() -> [u16; N] {
+    let held: [TcpListener; N] = std::array::from_fn(|_| TcpListener::bind("127.0.0.1:0").unwrap());
+    held.map(|listener| listener.local_addr().unwrap().port())
 }
 
 fn tauri_driver() -> PathBuf {
@@ -30,13 +34,14 @@ fn tauri_driver() -> PathBuf {
 pub struct Driver {
     child: Child,
     port: u16,
+    /// Where the app serves the brand API.
+    pub api_port: u16,
     log: PathBuf,
 }
 
 impl Driver {
-    pub fn start(data_dir: &Path, api_port: u16) -> Self {
-        let port = free_port();
-        let native_port = free_port();
+    pub fn start(data_dir: &Path) -> Self {
+        let [port, native_port, api_port] = free_ports();
         let log = data_dir.join("driver.log");
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new("xvfb-run")
@@ -55,7 +60,7 @@ impl Driver {
             .expect(
                 "xvfb-run starts (scripts/setup installs xvfb, dbus, webkit2gtk-driver and tauri-driver)",
             );
-        let driver = Self { child, port, log };
+        let driver = Self { child, port, api_port, log };
         let start = Instant::now();
         // tauri-driver listens first and starts WebKitWebDriver behind it: a session asked for
         // before both listen fails, so wait for both.

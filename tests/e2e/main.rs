@@ -13,15 +13,15 @@ mod driver;
 
 use std::path::PathBuf;
 
-use driver::{App, Driver, free_port, open_app};
+use driver::{App, Driver, open_app};
 
 const PASSPHRASE: &str = "a calm and long passphrase";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owner_approves_narrowed_sees_the_read_and_revokes() {
     let dir = tempfile::tempdir().unwrap();
-    let api_port = free_port();
-    let driver = Driver::start(dir.path(), api_port);
+    let driver = Driver::start(dir.path());
+    let api_port = driver.api_port;
     let app = App {
         client: open_app(&driver).await,
         shots: std::env::var_os("BUTLER_SCREENSHOTS").map(PathBuf::from),
