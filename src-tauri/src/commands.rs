@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use butler_core::access::{AccessSpec, Purpose, parse_mode};
+use butler_core::backup;
 use butler_core::catalog::Field;
 use butler_core::export::{self, ExportFile};
 use butler_core::grants::{Approval, GrantStatus};
@@ -29,10 +30,10 @@ use secrecy::SecretString;
 
 use crate::dto::{AlertView, GrantView};
 use crate::dto::{
-    ApiStatus, ApprovalInput, BrandView, ChainStatus, CommandError, CommandResult, DailyCountView,
+    ApiStatus, ApprovalInput, BackupView, BrandView, ChainStatus, CommandError, CommandResult, DailyCountView,
     ExportDone, ImportDone, InterestChange, InterestView, KnowledgeView, LogFilterInput, LogPageView,
     MeasureSettingsView, NewInterestInput, OfferPrefsView, OfferView, OfferVocabulary, ProfileField,
-    Progress, ReceiptView, RequestView, SettingsView, SuggestionView, TermsSettingsView, TopicView,
+    Progress, ReceiptView, RequestView, RestoredView, SettingsView, SuggestionView, TermsSettingsView, TopicView,
     VaultStatus,
 };
 use crate::session::Session;
@@ -207,6 +208,27 @@ commands! {
     fn lock(session) -> () {
         session.lock("owner");
         Ok(())
+    }
+
+    /// The vault's backups, newest first; also while locked (a damaged vault cannot be opened).
+    fn backups(session) -> Vec<BackupView> {
+        Ok(backup::list(session.vault_path())?.iter().map(views::backup).collect())
+    }
+
+    /// Takes a backup of the vault now (kept among the 10 newest of those asked for).
+    fn create_backup(session) -> BackupView {
+        session.with_vault(|v| Ok(views::backup(&v.backup(backup::Reason::Manual, Timestamp::now())?)))
+    }
+
+    /// Checks the backup at `path` and, if it is sound, puts it in the vault's place; the app
+    /// locks, and `passphrase` (the one the backup was made under) unlocks it. A refused backup
+    /// changes nothing.
+    fn restore_backup(session, path: String, passphrase: String) -> RestoredView {
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(invalid("path", "choose the backup to restore"));
+        }
+        session.restore(std::path::Path::new(path), &secret(passphrase))
     }
 
     /// The owner is at the keyboard: the auto-lock clock starts again.
@@ -1016,5 +1038,66 @@ mod tests {
         .unwrap();
         ops::lock(&f.session).unwrap();
         assert!(ops::unlock(&f.session, "a new long passphrase".into()).unwrap().unlocked);
+    }
+
+    fn city(f: &Fixture) -> Option<String> {
+        ops::profile_fields(&f.session).unwrap().into_iter().find(|p| p.name == "home.city").unwrap().value
+    }
+
+    #[test]
+    fn a_backup_is_checked_beside_the_open_vault_then_restored_under_its_passphrase() {
+        use crate::dto::Locked;
+        use crate::session::Notice;
+        let f = unlocked();
+        ops::set_field(&f.session, "home.city".into(), "Lyon".into()).unwrap();
+        let taken = ops::create_backup(&f.session).unwrap();
+        assert_eq!(taken.reason, "manual");
+        // (The daily backup of the first unlock may be there too, taken by the watcher.)
+        assert!(ops::backups(&f.session).unwrap().contains(&taken));
+        ops::set_field(&f.session, "home.city".into(), "Paris".into()).unwrap();
+        let port = f.session.status().api.unwrap().port;
+
+        // Refused (another passphrase, a file that is no vault, nothing chosen): nothing changes,
+        // the vault stays open and the brand API keeps serving.
+        let err = ops::restore_backup(&f.session, taken.path.clone(), "not the passphrase at all".into()).unwrap_err();
+        assert_eq!(err.code, "backup_refused", "{err}");
+        let junk = f.dir.path().join("notes.txt");
+        std::fs::write(&junk, "not a vault").unwrap();
+        let err = ops::restore_backup(&f.session, junk.display().to_string(), "correct horse battery staple".into())
+            .unwrap_err();
+        assert_eq!(err.code, "backup_refused", "{err}");
+        assert_eq!(ops::restore_backup(&f.session, "  ".into(), "x".into()).unwrap_err().field.as_deref(), Some("path"));
+        assert!(f.session.status().unlocked);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "the brand API still serves");
+        assert_eq!(city(&f).as_deref(), Some("Paris"));
+
+        // Restored: the app locks and says what came back; the vault as it was is kept.
+        let restored =
+            ops::restore_backup(&f.session, taken.path.clone(), "correct horse battery staple".into()).unwrap();
+        assert_eq!((restored.values, restored.from.as_str()), (1, taken.path.as_str()));
+        let previous = restored.previous.clone().unwrap();
+        assert_eq!(previous.reason, "before-restore");
+        assert!(!f.session.status().unlocked);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the brand API stopped");
+        assert!(f.notices.lock().unwrap().iter().any(|n| matches!(
+            n,
+            Notice::Locked(Locked { reason, restored: Some(r), problem: None, .. }) if reason == "restore" && *r == restored
+        )));
+        let listed = ops::backups(&f.session).unwrap();
+        assert!(listed.contains(&previous) && listed.contains(&taken), "listed while locked: {listed:?}");
+        ops::unlock(&f.session, "correct horse battery staple".into()).unwrap();
+        assert_eq!(city(&f).as_deref(), Some("Lyon"));
+
+        // While locked (a vault that will not open, say), a restore needs no unlock.
+        ops::lock(&f.session).unwrap();
+        let before = f.notices.lock().unwrap().len();
+        let back = ops::restore_backup(&f.session, previous.path, "correct horse battery staple".into()).unwrap();
+        assert_eq!(back.values, 1);
+        assert!(
+            !f.notices.lock().unwrap()[before..].iter().any(|n| matches!(n, Notice::Locked(_))),
+            "already locked: no lock to announce"
+        );
+        ops::unlock(&f.session, "correct horse battery staple".into()).unwrap();
+        assert_eq!(city(&f).as_deref(), Some("Paris"));
     }
 }

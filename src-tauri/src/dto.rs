@@ -644,7 +644,7 @@ pub struct SettingsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct Progress {
-    /// `export_profile`, `import_profile`, `export_log` or `verify_log`.
+    /// `export_profile`, `import_profile`, `export_log`, `verify_log` or `restore`.
     pub task: String,
     /// What is happening now, in words.
     pub step: String,
@@ -674,9 +674,41 @@ pub struct ImportDone {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct Locked {
-    /// `auto` (idle) or `owner`.
+    /// `auto` (idle), `owner`, or `restore` (a backup replaced the vault, or was to).
     pub reason: String,
     pub idle_minutes: Option<u32>,
+    /// With `restore`: what was restored.
+    pub restored: Option<RestoredView>,
+    /// With `restore`: why the backup could not be put in place after all.
+    pub problem: Option<String>,
+}
+
+/// One backup of the vault, in the `backups` folder beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct BackupView {
+    pub path: String,
+    /// RFC 3339.
+    pub taken_at: String,
+    /// `daily`, `migration`, `before-restore` or `manual`.
+    pub reason: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+/// What a restore checked and did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct RestoredView {
+    /// The backup now in place.
+    pub from: String,
+    /// Sealed values opened in it (fields, interests, preferences).
+    pub values: u32,
+    /// Access-log entries whose chain verified.
+    #[ts(type = "number")]
+    pub log_entries: u64,
+    /// The vault as it was before, kept as a backup.
+    pub previous: Option<BackupView>,
 }
 
 /// Sent as the `requests` event whenever the pending requests change.

@@ -8,13 +8,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use butler_core::alerts::Watcher;
+use butler_core::backup;
 use butler_core::settings::OwnerSettings;
 use butler_core::{KdfParams, Vault};
 use jiff::Timestamp;
 use secrecy::SecretString;
 
 use crate::dto::{
-    AlertView, ApiStatus, CommandError, CommandResult, Locked, Progress, RequestView, VaultStatus,
+    AlertView, ApiStatus, CommandError, CommandResult, Locked, Progress, RequestView, RestoredView,
+    VaultStatus,
 };
 use crate::server::ApiServer;
 use crate::views;
@@ -130,15 +132,24 @@ impl Session {
 
     /// Locks: the brand API stops answering at once, then stops; the keys leave memory.
     pub fn lock(&self, reason: &str) {
-        let unlocked = self.state().take();
-        if let Some(unlocked) = unlocked {
-            let idle_minutes = (reason == "auto").then_some(unlocked.settings.auto_lock_minutes);
-            if let Ok(api) = unlocked.api {
-                api.stop();
-            }
-            drop(unlocked.vault);
-            (self.notify)(Notice::Locked(Locked { reason: reason.to_owned(), idle_minutes }));
+        if let Some(settings) = self.close() {
+            let idle_minutes = (reason == "auto").then_some(settings.auto_lock_minutes);
+            (self.notify)(Notice::Locked(Locked {
+                reason: reason.to_owned(),
+                idle_minutes,
+                restored: None,
+                problem: None,
+            }));
         }
+    }
+
+    /// Stops the brand API and closes the vault, if open; returns the settings it had.
+    fn close(&self) -> Option<OwnerSettings> {
+        let unlocked = self.state().take()?;
+        if let Ok(api) = unlocked.api {
+            api.stop();
+        }
+        Some(unlocked.settings)
     }
 
     /// The owner did something: the idle clock starts again.
@@ -218,6 +229,30 @@ impl Session {
 
     pub fn api_status(&self) -> Option<ApiStatus> {
         self.state().as_ref().map(Unlocked::api_status)
+    }
+
+    /// Replaces the vault with the backup at `file`. The backup is checked first, beside the
+    /// vault, while everything keeps running: a backup that is refused changes nothing. Then the
+    /// vault locks (the brand API stops), the current vault is kept as a backup, and the checked
+    /// copy takes its place; the owner unlocks it with the passphrase it was made under.
+    pub fn restore(&self, file: &Path, passphrase: &SecretString) -> CommandResult<RestoredView> {
+        let report = |step: &str, done: u32| {
+            self.report(Progress { task: "restore".into(), step: step.into(), done, total: Some(3) });
+        };
+        report("Checking the backup: its integrity, every value, the log's chain", 0);
+        let checked = backup::check(&self.config.vault_path, file, passphrase)?;
+        report("Locking, and keeping the vault as it is now as a backup", 1);
+        let was_unlocked = self.close().is_some();
+        let result = checked.install(passphrase, Timestamp::now()).map(|restored| views::restored(file, restored));
+        report("Done", 3);
+        if was_unlocked {
+            let (restored, problem) = match &result {
+                Ok(view) => (Some(view.clone()), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            (self.notify)(Notice::Locked(Locked { reason: "restore".into(), idle_minutes: None, restored, problem }));
+        }
+        Ok(result?)
     }
 
     /// Changes the passphrase after proving the current one.
@@ -317,7 +352,7 @@ pub(crate) mod tests {
         assert!(metadata(api.port).is_err(), "nothing listens once the vault is locked");
         assert!(matches!(
             f.notices.lock().unwrap().as_slice(),
-            [Notice::Locked(Locked { reason, idle_minutes: None })] if reason == "owner"
+            [Notice::Locked(Locked { reason, idle_minutes: None, .. })] if reason == "owner"
         ));
         let err = f.session.with_vault(|_| Ok(())).unwrap_err();
         assert_eq!(err.code, "locked");
@@ -351,7 +386,7 @@ pub(crate) mod tests {
         f.session.tick(Instant::now() + Duration::from_secs(121));
         assert!(!f.session.status().unlocked);
         assert!(f.notices.lock().unwrap().iter().any(
-            |n| matches!(n, Notice::Locked(Locked { reason, idle_minutes: Some(2) }) if reason == "auto")
+            |n| matches!(n, Notice::Locked(Locked { reason, idle_minutes: Some(2), .. }) if reason == "auto")
         ));
     }
 

@@ -75,6 +75,11 @@ fn file_name(taken_at: Timestamp, reason: Reason) -> String {
     format!("butler-{}-{}.vault", taken_at.strftime("%Y%m%dT%H%M%S%.3fZ"), reason.name())
 }
 
+/// A backup's time as its name keeps it, so what `take` returns is what `list` reads back.
+fn to_millisecond(t: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t)
+}
+
 fn parse_name(name: &str) -> Option<(Timestamp, Reason)> {
     let rest = name.strip_prefix("butler-")?.strip_suffix(".vault")?;
     let (stamp, reason) = rest.split_once('-')?;
@@ -104,6 +109,7 @@ pub fn list(vault: &Path) -> Result<Vec<BackupInfo>> {
 
 /// Copies the database behind `conn` (the vault at `vault`) into a new backup.
 pub(crate) fn take(conn: &Connection, vault: &Path, reason: Reason, now: Timestamp) -> Result<BackupInfo> {
+    let now = to_millisecond(now);
     let dir = backups_dir(vault);
     create_private_dir(&dir)?;
     let name = file_name(now, reason);
@@ -169,12 +175,37 @@ pub struct Restored {
 /// log must verify. The current vault is kept as a backup first (copied as it is if it does not
 /// open). Nothing changes if a check fails. Butler must not be running on the vault meanwhile.
 pub fn restore(vault: &Path, backup: &Path, passphrase: &SecretString, now: Timestamp) -> Result<Restored> {
+    check(vault, backup, passphrase)?.install(passphrase, now)
+}
+
+/// A backup checked on a copy beside the vault, ready to replace it; the copy is removed if it
+/// is dropped without being installed.
+#[derive(Debug)]
+pub struct Checked {
+    vault: PathBuf,
+    staged: PathBuf,
+    values: usize,
+    log_entries: u64,
+}
+
+/// Checks the backup at `backup` for the vault at `vault` the way [`restore`] does, on a copy,
+/// without touching the vault: Butler may keep running on it meanwhile. On success the checked
+/// copy waits for [`Checked::install`]; on failure the error is `BackupRefused`, saying why.
+pub fn check(vault: &Path, backup: &Path, passphrase: &SecretString) -> Result<Checked> {
     let dir = vault.parent().unwrap_or_else(|| Path::new("."));
     let staged = dir.join(".butler-restore.vault");
     remove_with_journal(&staged)?;
+    let refused = |e: &dyn std::fmt::Display| {
+        Error::BackupRefused(format!(
+            "the backup {} was not restored, and the vault was left as it is: {e}",
+            backup.display()
+        ))
+    };
+    if fs::canonicalize(backup).ok().is_some_and(|b| fs::canonicalize(vault).ok() == Some(b)) {
+        return Err(refused(&"that file is the vault itself"));
+    }
     // The checks run on a copy: opening a backup of an older schema migrates what it opens.
-    fs::copy(backup, &staged)
-        .map_err(|e| Error::Export(format!("cannot read the backup {}: {e}", backup.display())))?;
+    fs::copy(backup, &staged).map_err(|e| refused(&format!("it cannot be read ({e})")))?;
     let checked = (|| -> Result<(usize, u64)> {
         let copy = Vault::open(&staged, passphrase)?;
         copy.integrity_check()?;
@@ -188,41 +219,70 @@ pub fn restore(vault: &Path, backup: &Path, passphrase: &SecretString, now: Time
         copy.conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
         Ok((values, log))
     })();
-    let (values, log_entries) = match checked {
-        Ok(found) => found,
+    match checked {
+        Ok((values, log_entries)) => {
+            Ok(Checked { vault: vault.to_owned(), staged, values, log_entries })
+        }
         Err(e) => {
             let _ = remove_with_journal(&staged);
-            return Err(Error::BackupRefused(format!(
-                "the backup {} was not restored, and the vault was left as it is: {e}",
-                backup.display()
-            )));
+            Err(refused(&e))
         }
-    };
-    fs::File::open(&staged)?.sync_all()?;
-    let previous = if vault.exists() {
-        Some(match Vault::open(vault, passphrase) {
-            Ok(current) => {
-                let kept = current.backup(Reason::BeforeRestore, now)?;
-                let _ = current.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-                kept
-            }
-            // A vault that does not open (damaged, or another passphrase) is kept byte for byte.
-            Err(_) => copy_as_is(vault, now)?,
-        })
-    } else {
-        None
-    };
-    // The old write-ahead log must never be replayed onto the restored file.
-    remove_journal(vault)?;
-    fs::rename(&staged, vault)?;
-    fsync_dir(dir)?;
-    // The log's index is derived from the log: it is rebuilt for the restored one.
-    let _ = fs::remove_file(index_path(vault));
-    remove_journal(&index_path(vault))?;
-    Ok(Restored { values, log_entries, previous })
+    }
+}
+
+impl Checked {
+    /// Sealed values the backup holds (fields, interests, preferences), all opened.
+    pub fn values(&self) -> usize {
+        self.values
+    }
+
+    /// Access-log entries in the backup, their chain verified.
+    pub fn log_entries(&self) -> u64 {
+        self.log_entries
+    }
+
+    /// Keeps the current vault as a backup, then puts the checked copy in its place. Butler must
+    /// not be running on the vault. `passphrase` opens the current vault for its backup when it
+    /// is the same; otherwise (or if the vault is damaged) the file is kept byte for byte.
+    pub fn install(self, passphrase: &SecretString, now: Timestamp) -> Result<Restored> {
+        let vault = self.vault.as_path();
+        let dir = vault.parent().unwrap_or_else(|| Path::new("."));
+        fs::File::open(&self.staged)?.sync_all()?;
+        let previous = if vault.exists() {
+            Some(match Vault::open(vault, passphrase) {
+                Ok(current) => {
+                    let kept = current.backup(Reason::BeforeRestore, now)?;
+                    let _ = current.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+                    kept
+                }
+                // A vault that does not open (damaged, or another passphrase) is kept byte for byte.
+                Err(_) => copy_as_is(vault, now)?,
+            })
+        } else {
+            None
+        };
+        // The old write-ahead log must never be replayed onto the restored file.
+        remove_journal(vault)?;
+        fs::rename(&self.staged, vault)?;
+        fsync_dir(dir)?;
+        // The log's index is derived from the log: it is rebuilt for the restored one.
+        let _ = fs::remove_file(index_path(vault));
+        remove_journal(&index_path(vault))?;
+        Ok(Restored { values: self.values, log_entries: self.log_entries, previous })
+    }
+}
+
+impl Drop for Checked {
+    fn drop(&mut self) {
+        // After `install` the copy has become the vault and this name is gone.
+        if self.staged.exists() {
+            let _ = remove_with_journal(&self.staged);
+        }
+    }
 }
 
 fn copy_as_is(vault: &Path, now: Timestamp) -> Result<BackupInfo> {
+    let now = to_millisecond(now);
     let dir = backups_dir(vault);
     create_private_dir(&dir)?;
     let path = dir.join(file_name(now, Reason::BeforeRestore));
@@ -353,6 +413,37 @@ mod tests {
         back.integrity_check().unwrap();
         let before = Vault::open(&previous.path, &PASSPHRASE.into()).unwrap();
         assert_eq!(before.field(Field::HomeCity).unwrap().unwrap(), Field::HomeCity.parse("Paris").unwrap());
+    }
+
+    #[test]
+    fn a_check_runs_beside_the_open_vault_and_leaves_nothing_behind_unless_installed() {
+        let (_dir, vault) = vault();
+        vault.set_field(Field::HomeCity, &Field::HomeCity.parse("Lyon").unwrap()).unwrap();
+        let good = vault.backup(Reason::Manual, at("2026-11-23T10:00:00Z")).unwrap();
+        let path = vault.path().to_path_buf();
+        let staged = path.with_file_name(".butler-restore.vault");
+
+        // The vault itself is not a backup of itself.
+        let err = check(&path, &path, &PASSPHRASE.into()).unwrap_err();
+        assert!(err.to_string().contains("the vault itself"), "{err}");
+
+        // Checked while the vault is open and written to; dropped, the copy goes.
+        let checked = check(&path, &good.path, &PASSPHRASE.into()).unwrap();
+        assert_eq!((checked.values(), checked.log_entries()), (1, 0));
+        assert!(staged.exists());
+        vault.set_field(Field::HomeCity, &Field::HomeCity.parse("Paris").unwrap()).unwrap();
+        drop(checked);
+        assert!(!staged.exists(), "an abandoned check leaves no copy");
+        assert_eq!(vault.field(Field::HomeCity).unwrap().unwrap(), Field::HomeCity.parse("Paris").unwrap());
+
+        // Checked, then installed once the vault is closed.
+        let checked = check(&path, &good.path, &PASSPHRASE.into()).unwrap();
+        drop(vault);
+        let restored = checked.install(&PASSPHRASE.into(), at("2026-11-23T12:00:00Z")).unwrap();
+        assert!(!staged.exists());
+        assert_eq!(restored.previous.unwrap().reason, Reason::BeforeRestore);
+        let back = Vault::open(&path, &PASSPHRASE.into()).unwrap();
+        assert_eq!(back.field(Field::HomeCity).unwrap().unwrap(), Field::HomeCity.parse("Lyon").unwrap());
     }
 
     #[test]

@@ -5,7 +5,7 @@
  */
 export type Progress = { 
 /**
- * `export_profile`, `import_profile`, `export_log` or `verify_log`.
+ * `export_profile`, `import_profile`, `export_log`, `verify_log` or `restore`.
  */
 task: string, 
 /**
