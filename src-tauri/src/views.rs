@@ -250,6 +250,24 @@ pub fn suggestion(s: &Suggestion) -> SuggestionView {
     }
 }
 
+pub fn backup(b: &butler_core::backup::BackupInfo) -> BackupView {
+    BackupView {
+        path: b.path.display().to_string(),
+        taken_at: b.taken_at.to_string(),
+        reason: b.reason.name().to_owned(),
+        bytes: b.bytes,
+    }
+}
+
+pub fn restored(from: &std::path::Path, r: &butler_core::backup::Restored) -> RestoredView {
+    RestoredView {
+        from: from.display().to_string(),
+        values: u32::try_from(r.values).unwrap_or(u32::MAX),
+        log_entries: r.log_entries,
+        previous: r.previous.as_ref().map(backup),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,23 +278,5 @@ mod tests {
         assert_eq!(name_of(&butler_core::alerts::AlertKind::RateSpike), "rate_spike");
         assert_eq!(name_of(&butler_protocol::Decision::Delivered), "delivered");
         assert_eq!(name_of(&butler_protocol::ReceiptEvent::Revoked), "revoked");
-    }
-}
-
-pub fn backup(b: &butler_core::backup::BackupInfo) -> BackupView {
-    BackupView {
-        path: b.path.display().to_string(),
-        taken_at: b.taken_at.to_string(),
-        reason: b.reason.name().to_owned(),
-        bytes: b.bytes,
-    }
-}
-
-pub fn restored(from: &std::path::Path, r: butler_core::backup::Restored) -> RestoredView {
-    RestoredView {
-        from: from.display().to_string(),
-        values: u32::try_from(r.values).unwrap_or(u32::MAX),
-        log_entries: r.log_entries,
-        previous: r.previous.as_ref().map(backup),
     }
 }
