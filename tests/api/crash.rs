@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::support::{PASSPHRASE, butler, filled_vault, onboard, serving_port};
 
-/// Cycles in the test suite; `BUTLER_CRASH_CYCLES` sets another number (the long run: 10,000).
+/// Cycles in the test suite.
 const CYCLES: u64 = 24;
 const READERS: usize = 4;
 /// A restarted server must serve within this.
@@ -78,24 +78,78 @@ fn pause_for(cycle: u64) -> Duration {
     Duration::from_millis(40 + (x >> 33) % 400)
 }
 
+/// What a stretch of cycles on one vault did.
+#[derive(Debug, Default)]
+struct Tally {
+    cycles: u64,
+    /// Responses received with a receipt, each checked against the log.
+    answers: usize,
+    /// Approvals, revocations and exports the owner was told were done (and found kept).
+    approved: u32,
+    revoked: u32,
+    exported: u32,
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, other: Self) {
+        self.cycles += other.cycles;
+        self.answers += other.answers;
+        self.approved += other.approved;
+        self.revoked += other.revoked;
+        self.exported += other.exported;
+    }
+}
+
+/// The test suite's run: 24 cycles on one vault. `BUTLER_CRASH_CYCLES` sets the number (the long
+/// run, `scripts/crash`: 10,000) and `BUTLER_CRASH_FRESH_EVERY` starts over on a fresh vault
+/// after that many cycles, so the checks after each crash (which read the whole vault and log)
+/// keep the same cost however long the run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
-    let cycles: u64 =
-        std::env::var("BUTLER_CRASH_CYCLES").ok().and_then(|n| n.parse().ok()).unwrap_or(CYCLES);
+    let setting = |name: &str, default: u64| -> u64 {
+        std::env::var(name).ok().and_then(|n| n.parse().ok()).unwrap_or(default)
+    };
+    let cycles = setting("BUTLER_CRASH_CYCLES", CYCLES);
+    let fresh_every = setting("BUTLER_CRASH_FRESH_EVERY", cycles).max(1);
+    let started = Instant::now();
+    let mut total = Tally::default();
+    while total.cycles < cycles {
+        let stretch = fresh_every.min(cycles - total.cycles);
+        total += cycles_on_a_fresh_vault(total.cycles, stretch).await;
+        if cycles > CYCLES {
+            eprintln!(
+                "{} of {cycles} crash cycles survived in {:.1} min: {} answers, each one in the log",
+                total.cycles,
+                started.elapsed().as_secs_f64() / 60.0,
+                total.answers
+            );
+        }
+    }
+    eprintln!(
+        "{cycles} crash cycles: {} answers received, each one in the log; the owner approved {}, \
+         revoked {} and exported {} times, and each change held",
+        total.answers, total.approved, total.revoked, total.exported
+    );
+    assert!(
+        total.approved > 0 && total.revoked > 0 && total.exported > 0,
+        "the owner's work happened: {total:?}"
+    );
+    assert!(total.answers > cycles as usize, "the brands were answered during the cycles ({total:?})");
+}
+
+/// `count` cycles on a new vault, numbered from `first` (which sets each cycle's kill instant).
+async fn cycles_on_a_fresh_vault(first: u64, count: u64) -> Tally {
     let dir = tempfile::tempdir().unwrap();
     filled_vault(dir.path());
-    let (first, url, _) = start(dir.path());
+    let (mut server, mut url, _) = start(dir.path());
     let Brands { token, mixed_token, toggled_grant, applicant } = brands(&url, dir.path()).await;
-    let mut server = first;
-    let mut url = url;
     // Receipt seq -> the fields the brand saw disclosed, over all cycles.
     let mut seen: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     let mut confirmed_city: Option<String> = None;
     let mut confirmed_grant = GrantStatus::Active;
-    // Approvals, revocations and exports the owner was told were done.
-    let mut owner_work = (0u32, 0u32, 0u32);
+    let mut tally = Tally { cycles: count, ..Tally::default() };
 
-    for cycle in 0..cycles {
+    for cycle in first..first + count {
         // Brands read as fast as they can, and one also answers, offers, signals and measures.
         let stop = Arc::new(AtomicBool::new(false));
         let mut readers: Vec<_> =
@@ -126,9 +180,9 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
             }
         }
         let done = owner.join().unwrap();
-        owner_work.0 += u32::from(done.approved.is_some());
-        owner_work.1 += u32::from(matches!(done.approved, Some((_, GrantStatus::Revoked))));
-        owner_work.2 += done.exports;
+        tally.approved += u32::from(done.approved.is_some());
+        tally.revoked += u32::from(matches!(done.approved, Some((_, GrantStatus::Revoked))));
+        tally.exported += done.exports;
         confirmed_city = done.city.or(confirmed_city);
         confirmed_grant = done.toggled.unwrap_or(confirmed_grant);
 
@@ -156,23 +210,8 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
     }
     let _ = server.kill();
     let _ = server.wait();
-    eprintln!(
-        "{cycles} crash cycles: {} answers received, each one in the log; the owner approved {}, \
-         revoked {} and exported {} times, and each change held",
-        seen.len(),
-        owner_work.0,
-        owner_work.1,
-        owner_work.2
-    );
-    assert!(
-        owner_work.0 > 0 && owner_work.1 > 0 && owner_work.2 > 0,
-        "the owner's work happened: {owner_work:?}"
-    );
-    assert!(
-        seen.len() > cycles as usize,
-        "the brands were answered during the cycles ({} answers)",
-        seen.len()
-    );
+    tally.answers = seen.len();
+    tally
 }
 
 /// A brand that reads as fast as it can: each acknowledged read's receipt with its fields.
