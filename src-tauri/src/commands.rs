@@ -30,11 +30,11 @@ use secrecy::SecretString;
 
 use crate::dto::{AlertView, GrantView};
 use crate::dto::{
-    ApiStatus, ApprovalInput, BackupView, BrandView, ChainStatus, CommandError, CommandResult, DailyCountView,
-    ExportDone, ImportDone, InterestChange, InterestView, KnowledgeView, LogFilterInput, LogPageView,
-    MeasureSettingsView, NewInterestInput, OfferPrefsView, OfferView, OfferVocabulary, ProfileField,
-    Progress, ReceiptView, RequestView, RestoredView, SettingsView, SuggestionView, TermsSettingsView, TopicView,
-    VaultStatus,
+    ApiStatus, ApprovalInput, BackupView, BrandView, ChainStatus, CommandError, CommandResult,
+    DailyCountView, ExportDone, ImportDone, InterestChange, InterestView, KnowledgeView, LogFilterInput,
+    LogPageView, MeasureSettingsView, NewInterestInput, OfferPrefsView, OfferView, OfferVocabulary,
+    ProfileField, Progress, ReceiptView, RequestView, RestoredView, SettingsView, SuggestionView,
+    TermsSettingsView, TopicView, VaultStatus,
 };
 use crate::session::Session;
 use crate::views;
@@ -1059,21 +1059,30 @@ mod tests {
 
         // Refused (another passphrase, a file that is no vault, nothing chosen): nothing changes,
         // the vault stays open and the brand API keeps serving.
-        let err = ops::restore_backup(&f.session, taken.path.clone(), "not the passphrase at all".into()).unwrap_err();
+        let err = ops::restore_backup(&f.session, taken.path.clone(), "not the passphrase at all".into())
+            .unwrap_err();
         assert_eq!(err.code, "backup_refused", "{err}");
         let junk = f.dir.path().join("notes.txt");
         std::fs::write(&junk, "not a vault").unwrap();
-        let err = ops::restore_backup(&f.session, junk.display().to_string(), "correct horse battery staple".into())
-            .unwrap_err();
+        let err = ops::restore_backup(
+            &f.session,
+            junk.display().to_string(),
+            "correct horse battery staple".into(),
+        )
+        .unwrap_err();
         assert_eq!(err.code, "backup_refused", "{err}");
-        assert_eq!(ops::restore_backup(&f.session, "  ".into(), "x".into()).unwrap_err().field.as_deref(), Some("path"));
+        assert_eq!(
+            ops::restore_backup(&f.session, "  ".into(), "x".into()).unwrap_err().field.as_deref(),
+            Some("path")
+        );
         assert!(f.session.status().unlocked);
         assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "the brand API still serves");
         assert_eq!(city(&f).as_deref(), Some("Paris"));
 
         // Restored: the app locks and says what came back; the vault as it was is kept.
         let restored =
-            ops::restore_backup(&f.session, taken.path.clone(), "correct horse battery staple".into()).unwrap();
+            ops::restore_backup(&f.session, taken.path.clone(), "correct horse battery staple".into())
+                .unwrap();
         assert_eq!((restored.values, restored.from.as_str()), (1, taken.path.as_str()));
         let previous = restored.previous.clone().unwrap();
         assert_eq!(previous.reason, "before-restore");
@@ -1091,7 +1100,8 @@ mod tests {
         // While locked (a vault that will not open, say), a restore needs no unlock.
         ops::lock(&f.session).unwrap();
         let before = f.notices.lock().unwrap().len();
-        let back = ops::restore_backup(&f.session, previous.path, "correct horse battery staple".into()).unwrap();
+        let back =
+            ops::restore_backup(&f.session, previous.path, "correct horse battery staple".into()).unwrap();
         assert_eq!(back.values, 1);
         assert!(
             !f.notices.lock().unwrap()[before..].iter().any(|n| matches!(n, Notice::Locked(_))),

@@ -243,14 +243,20 @@ impl Session {
         let checked = backup::check(&self.config.vault_path, file, passphrase)?;
         report("Locking, and keeping the vault as it is now as a backup", 1);
         let was_unlocked = self.close().is_some();
-        let result = checked.install(passphrase, Timestamp::now()).map(|restored| views::restored(file, &restored));
+        let result =
+            checked.install(passphrase, Timestamp::now()).map(|restored| views::restored(file, &restored));
         report("Done", 3);
         if was_unlocked {
             let (restored, problem) = match &result {
                 Ok(view) => (Some(view.clone()), None),
                 Err(e) => (None, Some(e.to_string())),
             };
-            (self.notify)(Notice::Locked(Locked { reason: "restore".into(), idle_minutes: None, restored, problem }));
+            (self.notify)(Notice::Locked(Locked {
+                reason: "restore".into(),
+                idle_minutes: None,
+                restored,
+                problem,
+            }));
         }
         Ok(result?)
     }

@@ -15,9 +15,9 @@ use butler_core::terms::{Agreement, Standing};
 use jiff::Timestamp;
 
 use crate::dto::{
-    AgreementView, AlertView, BackupView, BrandSummary, DailyCountView, GrantView, GrantedField, KnowledgeView,
-    LogEntryView, LogPageView, MeasureSettingsView, OfferView, PurposeView, ReceiptView, RequestView,
-    RestoredView, SuggestionView, TermsView, WithheldView, asked_fields,
+    AgreementView, AlertView, BackupView, BrandSummary, DailyCountView, GrantView, GrantedField,
+    KnowledgeView, LogEntryView, LogPageView, MeasureSettingsView, OfferView, PurposeView, ReceiptView,
+    RequestView, RestoredView, SuggestionView, TermsView, WithheldView, asked_fields,
 };
 
 /// A unit enum's name in snake case, from its serde name (`OneOff` and `one_off` alike).

@@ -220,9 +220,7 @@ pub fn check(vault: &Path, backup: &Path, passphrase: &SecretString) -> Result<C
         Ok((values, log))
     })();
     match checked {
-        Ok((values, log_entries)) => {
-            Ok(Checked { vault: vault.to_owned(), staged, values, log_entries })
-        }
+        Ok((values, log_entries)) => Ok(Checked { vault: vault.to_owned(), staged, values, log_entries }),
         Err(e) => {
             let _ = remove_with_journal(&staged);
             Err(refused(&e))
