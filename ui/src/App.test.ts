@@ -108,6 +108,22 @@ describe('App', () => {
     expect(screen.queryByRole('navigation', { name: 'Sections' })).not.toBeInTheDocument();
   });
 
+  it('returns to unlock after a restore from Settings, saying what came back', async () => {
+    fakeIpc({ vault_status: status(true, true), activity: () => null });
+    render(App);
+    await screen.findByRole('navigation', { name: 'Sections' });
+
+    await emit('locked', {
+      reason: 'restore',
+      idle_minutes: null,
+      restored: { from: '/home/owner/.local/share/butler/backups/butler-20261122T180200.000Z-manual.vault', values: 1, log_entries: 1, previous: null },
+      problem: null,
+    });
+
+    expect(await screen.findByTestId('restore-done')).toHaveTextContent(/: 1 value and 1 log entry checked\. Unlock with the passphrase this backup was made under\.$/);
+    expect(screen.queryByRole('navigation', { name: 'Sections' })).not.toBeInTheDocument();
+  });
+
   it('locks from the navigation', async () => {
     const user = userEvent.setup();
     const ipc = fakeIpc({ vault_status: status(true, true), lock: () => null, activity: () => null });

@@ -7,6 +7,7 @@ import type { AgreementView } from '../bindings/AgreementView';
 import type { AlertView } from '../bindings/AlertView';
 import type { ApiStatus } from '../bindings/ApiStatus';
 import type { ApprovalInput } from '../bindings/ApprovalInput';
+import type { BackupView } from '../bindings/BackupView';
 import type { BrandView } from '../bindings/BrandView';
 import type { ChainStatus } from '../bindings/ChainStatus';
 import type { DailyCountView } from '../bindings/DailyCountView';
@@ -27,6 +28,7 @@ import type { OfferVocabulary } from '../bindings/OfferVocabulary';
 import type { ProfileField } from '../bindings/ProfileField';
 import type { Progress } from '../bindings/Progress';
 import type { ReceiptView } from '../bindings/ReceiptView';
+import type { RestoredView } from '../bindings/RestoredView';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { SuggestionView } from '../bindings/SuggestionView';
 import type { TermsSettingsView } from '../bindings/TermsSettingsView';
@@ -44,6 +46,7 @@ export type {
   AlertView,
   ApiStatus,
   ApprovalInput,
+  BackupView,
   BrandView,
   ChainStatus,
   DailyCountView,
@@ -67,6 +70,7 @@ export type {
   ReceiptView,
   RequestsChanged,
   RequestView,
+  RestoredView,
   SettingsView,
   SuggestionView,
   TermsSettingsView,
@@ -90,7 +94,11 @@ export const lock = () => call<void>('lock');
 export const activity = () => call<void>('activity');
 
 
-/** `locked`: the vault locked; `reason` is `auto` (idle, with `idle_minutes`) or `owner`. */
+/**
+ * `locked`: the vault locked; `reason` is `auto` (idle, with `idle_minutes`), `owner`, or
+ * `restore` (a backup was put in place while the vault was open: `restored` says what came back,
+ * or `problem` why the restore did not finish after its check).
+ */
 export const onLocked = (handler: (event: Locked) => void): Promise<UnlistenFn> =>
   listen<Locked>('locked', (event) => handler(event.payload));
 
@@ -207,7 +215,22 @@ export const importProfile = (path: string, passphrase: string | null, replace: 
 export const exportLog = (path: string, format: 'jsonl' | 'csv') => call<ExportDone>('export_log', { path, format });
 export const defaultExportDir = () => call<string>('default_export_dir');
 
-/** `progress`: long work (export, import, verification) moving on. */
+// Backups
+/** The vault's backups, newest first. Works while the vault is locked too (a damaged one included). */
+export const backups = () => call<BackupView[]>('backups');
+/** Takes a backup now (reason `manual`). Errors: `locked`, `io`. */
+export const createBackup = () => call<BackupView>('create_backup');
+/**
+ * Checks the backup at `path` with `passphrase` (the one it was made under) and, if it is sound,
+ * puts it in the vault's place: the vault locks (with the `locked` event, reason `restore`, when
+ * it was open) and the vault as it was is kept as a backup. Errors: `backup_refused` (the message
+ * says why; nothing changed), `invalid_value` with field `path` (none chosen). Sends `progress`
+ * (task `restore`).
+ */
+export const restoreBackup = (path: string, passphrase: string) =>
+  call<RestoredView>('restore_backup', { path, passphrase });
+
+/** `progress`: long work (export, import, verification, restore) moving on. */
 export const onProgress = (handler: (progress: Progress) => void): Promise<UnlistenFn> =>
   listen<Progress>('progress', (event) => handler(event.payload));
 

@@ -2,9 +2,11 @@ import { emit } from '@tauri-apps/api/event';
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { AgreementView, MeasureSettingsView, SettingsView, TermsSettingsView } from '../lib/commands';
-import { deferred, fakeIpc, type Handler } from '../../tests/unit/fake-ipc';
+import type { AgreementView, BackupView, MeasureSettingsView, SettingsView, TermsSettingsView } from '../lib/commands';
+import { formatBytes } from '../lib/format-profile';
+import { deferred, fakeIpc, rustError, type Handler } from '../../tests/unit/fake-ipc';
 import Settings from './Settings.svelte';
+import { formatTaken } from './settings/backups';
 
 const SETTINGS: SettingsView = { auto_lock_minutes: 10, api_port: 7373, log_retention_days: null };
 const DIR = '/home/owner/Downloads';
@@ -40,6 +42,21 @@ function measureView(epsilon_per_answer: number, budget_per_period: number): Mea
 }
 const LN3 = Math.log(3);
 
+const BACKUP_DIR = '/home/owner/.local/share/butler/backups';
+const backup = (taken_at: string, reason: string, bytes: number): BackupView => ({
+  path: `${BACKUP_DIR}/butler-${taken_at.replace(/[-:]/g, '').replace('Z', '.000Z')}-${reason}.vault`,
+  taken_at,
+  reason,
+  bytes,
+});
+/** As the Rust side lists them: newest first. */
+const BACKUPS: BackupView[] = [
+  backup('2026-11-23T09:14:00Z', 'daily', 2_400_000),
+  backup('2026-11-22T18:02:00Z', 'manual', 245_760),
+  backup('2026-11-20T07:30:00Z', 'before-restore', 2_300_000),
+  backup('2026-11-02T11:40:00Z', 'migration', 1_900_000),
+];
+
 function setup(handlers: Record<string, Handler> = {}) {
   const ipc = fakeIpc({
     settings: () => SETTINGS,
@@ -49,6 +66,7 @@ function setup(handlers: Record<string, Handler> = {}) {
     terms: () => termsView('SD-BASE'),
     set_default_terms: ({ agreement }) => termsView(agreement as string),
     measure_settings: () => measureView(LN3, 4 * LN3),
+    backups: () => BACKUPS,
     set_measure_settings: ({ epsilon_per_answer, budget_per_period }) =>
       measureView(epsilon_per_answer as number, budget_per_period as number),
     ...handlers,
@@ -344,5 +362,148 @@ describe('Settings', () => {
       `Imported 9 fields, 4 interests and your offer preferences from ${DIR}/butler-profile-${today()}.butler.`,
     );
     expect(ipc.argsOf('import_profile')[1]).toEqual({ path: `${DIR}/butler-profile-${today()}.butler`, passphrase: null, replace: true });
+  });
+});
+
+describe('Settings: backups', () => {
+  const card = () => section('backups');
+  const rows = () => within(card()).getAllByTestId('backup');
+  const dialog = () => screen.getByRole('dialog', { name: 'Restore a backup' });
+
+  it('says what Butler keeps, and lists the backups newest first with the reason in words', async () => {
+    setup();
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    expect(within(card()).getByRole('heading', { name: 'Backups' })).toBeInTheDocument();
+    expect(card()).toHaveTextContent(/once a day while it runs/);
+    expect(card()).toHaveTextContent(/7 daily copies, 3 from before an update, 3 from before a restore\s+and 10 made by you/);
+    expect(rows().map((r) => r.dataset.reason)).toEqual(['daily', 'manual', 'before-restore', 'migration']);
+    const words = ['Daily', 'Made by you', 'Before a restore', 'Before an update'];
+    rows().forEach((row, i) => {
+      const b = BACKUPS[i]!;
+      expect(row).toHaveTextContent(words[i]!);
+      expect(row).toHaveTextContent(formatTaken(b.taken_at));
+      expect(row).toHaveTextContent(formatBytes(b.bytes));
+      expect(within(row).getByRole('button', { name: `Restore the backup of ${formatTaken(b.taken_at)}` })).toBeInTheDocument();
+    });
+    expect(formatBytes(245_760)).toBe('245.8 kB');
+    expect(rows()[0]).toHaveTextContent('2.4 MB');
+  });
+
+  it('backs up now, and shows the new one in the list', async () => {
+    const made = backup('2026-11-23T10:00:00Z', 'manual', 2_410_000);
+    let list = BACKUPS;
+    const { ipc, user } = setup({
+      backups: () => list,
+      create_backup: () => {
+        list = [made, ...BACKUPS];
+        return made;
+      },
+    });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    await user.click(within(card()).getByTestId('backup-now'));
+    expect(await within(card()).findByTestId('backup-made')).toHaveTextContent(`Backed up: ${formatTaken(made.taken_at)}, 2.4 MB.`);
+    await waitFor(() => expect(rows()).toHaveLength(5));
+    expect(rows()[0]).toHaveAttribute('data-new', 'true');
+    expect(rows()[0]).toHaveTextContent('Made by you');
+    expect(ipc.argsOf('create_backup')).toEqual([{}]);
+  });
+
+  it('shows why a backup could not be made', async () => {
+    const { user } = setup({ create_backup: () => rustError('io', 'no space left on device') });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    await user.click(within(card()).getByTestId('backup-now'));
+    const alert = await within(card()).findByRole('alert');
+    expect(alert).toHaveTextContent('Butler could not make a backup');
+    expect(alert).toHaveTextContent('No space left on device.');
+    expect(rows()).toHaveLength(4);
+  });
+
+  it('says when there is no backup yet, and offers a retry when the list cannot be read', async () => {
+    let fail = true;
+    const { user } = setup({ backups: () => (fail ? rustError('io', 'permission denied') : []) });
+    const alert = await within(await waitFor(() => card())).findByRole('alert');
+    expect(alert).toHaveTextContent('Butler could not list the backups');
+    fail = false;
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }));
+    expect(await within(card()).findByText('No backups yet')).toBeInTheDocument();
+    expect(card()).toHaveTextContent('Butler makes the first one today while it runs.');
+    expect(within(card()).getByTestId('restore-other')).toBeInTheDocument();
+  });
+
+  it('restores a backup after saying what will happen: restore_backup gets its path and the passphrase', async () => {
+    const running = deferred<unknown>();
+    const { ipc, user } = setup({ restore_backup: () => running.promise });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    await user.click(within(rows()[1]!).getByTestId('restore-backup'));
+
+    const box = dialog();
+    expect(within(box).getByTestId('restore-subject')).toHaveTextContent(
+      `Restore the backup of ${formatTaken(BACKUPS[1]!.taken_at)} (made by you, 245.8 kB).`,
+    );
+    expect(box).toHaveTextContent('The vault as it is now is kept as a backup first');
+    expect(box).toHaveTextContent(/Then Butler locks .* and you unlock with the\s+passphrase this backup was made under\./);
+    const passphrase = within(box).getByLabelText("The backup's passphrase");
+    await waitFor(() => expect(passphrase).toHaveFocus());
+    await user.type(passphrase, 'the old passphrase');
+    await user.click(within(box).getByRole('button', { name: 'Check and restore' }));
+
+    const bar = await within(box).findByRole('progressbar', { name: 'Restoring a backup' });
+    await emit('progress', { task: 'restore', step: 'Checking the backup: its integrity, every value, the log\'s chain', done: 0, total: 3 });
+    await waitFor(() => expect(within(box).getByTestId('progress-count')).toHaveTextContent('0/3'));
+    expect(bar).toHaveAttribute('aria-valuemax', '3');
+    expect(within(box).getByTestId('restore-confirm')).toBeDisabled();
+
+    running.resolve({ from: BACKUPS[1]!.path, values: 12, log_entries: 340, previous: BACKUPS[0]! });
+    expect(await within(box).findByRole('status')).toHaveTextContent('Restored. Butler is locking');
+    expect(ipc.argsOf('restore_backup')).toEqual([{ path: BACKUPS[1]!.path, passphrase: 'the old passphrase' }]);
+  });
+
+  it('keeps the dialog with the reason when the backup is refused; nothing else changes', async () => {
+    const { ipc, user } = setup({
+      restore_backup: () =>
+        rustError('backup_refused', `the backup ${BACKUPS[0]!.path} was not restored, and the vault was left as it is: wrong passphrase`),
+    });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    await user.click(within(rows()[0]!).getByTestId('restore-backup'));
+    await user.type(within(dialog()).getByLabelText("The backup's passphrase"), 'not that one{Enter}');
+    const alert = await within(dialog()).findByRole('alert');
+    expect(alert).toHaveTextContent('Butler refused this backup');
+    expect(alert).toHaveTextContent(`The backup ${BACKUPS[0]!.path} was not restored, and the vault was left as it is: wrong passphrase.`);
+    expect(within(dialog()).getByTestId('restore-confirm')).toBeEnabled();
+    expect(ipc.argsOf('restore_backup')).toHaveLength(1);
+    expect(rows()).toHaveLength(4);
+
+    await user.click(within(dialog()).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('refuses an empty passphrase without calling the Rust side', async () => {
+    const { ipc, user } = setup({ restore_backup: () => null });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    await user.click(within(rows()[0]!).getByTestId('restore-backup'));
+    await user.click(within(dialog()).getByTestId('restore-confirm'));
+    const passphrase = within(dialog()).getByLabelText("The backup's passphrase");
+    expect(passphrase).toHaveAccessibleDescription(/Enter the backup's passphrase\./);
+    expect(passphrase).toHaveAttribute('aria-invalid', 'true');
+    expect(ipc.argsOf('restore_backup')).toEqual([]);
+  });
+
+  it('restores from another file: the path is needed, then sent', async () => {
+    const { ipc, user } = setup({
+      restore_backup: ({ path }) => ({ from: path, values: 3, log_entries: 0, previous: null }),
+    });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    await user.click(within(card()).getByRole('button', { name: 'Restore from another file…' }));
+    const path = within(dialog()).getByLabelText('Backup file');
+    await waitFor(() => expect(path).toHaveFocus());
+    await user.type(within(dialog()).getByLabelText("The backup's passphrase"), 'the old passphrase');
+    await user.click(within(dialog()).getByTestId('restore-confirm'));
+    expect(path).toHaveAccessibleDescription(/Enter the path of the backup file, or choose it\./);
+    expect(ipc.argsOf('restore_backup')).toEqual([]);
+
+    await user.type(path, '  /media/usb/butler-copy.vault ');
+    await user.click(within(dialog()).getByTestId('restore-confirm'));
+    await within(dialog()).findByRole('status');
+    expect(ipc.argsOf('restore_backup')).toEqual([{ path: '/media/usb/butler-copy.vault', passphrase: 'the old passphrase' }]);
   });
 });

@@ -65,6 +65,14 @@
         state.wrongAttempts += 1;
         fail('wrong_passphrase', 'wrong passphrase');
       }
+      // A vault file that fails the integrity check at unlock (see fake/backups.js).
+      if (state.damaged) {
+        fail(
+          'damaged',
+          'the vault file is damaged (database disk image is malformed); it was left as it is. `butler backups list` ' +
+            'shows the backups to restore with `butler backups restore FILE`; an export can be imported too',
+        );
+      }
       state.wrongAttempts = 0;
       state.unlocked = true;
       return status();

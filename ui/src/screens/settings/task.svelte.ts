@@ -1,4 +1,4 @@
-// A long task of the settings screen (export, import) and its `progress` events.
+// A long task of the settings screen (export, import, restore) and its `progress` events.
 import { listenAll, onProgress, type Progress } from '../../lib/commands';
 
 export class Task {
@@ -7,7 +7,7 @@ export class Task {
   /** The task's latest `progress` event while it runs. */
   progress = $state<Progress | null>(null);
 
-  constructor(readonly name: 'export_profile' | 'import_profile' | 'export_log') {}
+  constructor(readonly name: 'export_profile' | 'import_profile' | 'export_log' | 'restore') {}
 
   /** Follows the `progress` events of this task; returns the function that stops. */
   listen(): () => void {
