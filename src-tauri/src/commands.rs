@@ -1084,6 +1084,7 @@ mod tests {
             ops::restore_backup(&f.session, taken.path.clone(), "correct horse battery staple".into())
                 .unwrap();
         assert_eq!((restored.values, restored.from.as_str()), (1, taken.path.as_str()));
+        assert_eq!(restored.closed_again, Some(0), "no grant was closed since the backup");
         let previous = restored.previous.clone().unwrap();
         assert_eq!(previous.reason, "before-restore");
         assert!(!f.session.status().unlocked);

@@ -709,6 +709,9 @@ pub struct RestoredView {
     pub log_entries: u64,
     /// The vault as it was before, kept as a backup.
     pub previous: Option<BackupView>,
+    /// Grants revoked or paused since the backup, revoked or paused again; `None` when the vault
+    /// as it was could not be read (damaged, or another passphrase), so none could be.
+    pub closed_again: Option<u32>,
 }
 
 /// Sent as the `requests` event whenever the pending requests change.

@@ -265,6 +265,7 @@ pub fn restored(from: &std::path::Path, r: &butler_core::backup::Restored) -> Re
         values: u32::try_from(r.values).unwrap_or(u32::MAX),
         log_entries: r.log_entries,
         previous: r.previous.as_ref().map(backup),
+        closed_again: r.carried_over.as_ref().map(|c| u32::try_from(c.len()).unwrap_or(u32::MAX)),
     }
 }
 

@@ -116,7 +116,7 @@ describe('App', () => {
     await emit('locked', {
       reason: 'restore',
       idle_minutes: null,
-      restored: { from: '/home/owner/.local/share/butler/backups/butler-20261122T180200.000Z-manual.vault', values: 1, log_entries: 1, previous: null },
+      restored: { from: '/home/owner/.local/share/butler/backups/butler-20261122T180200.000Z-manual.vault', values: 1, log_entries: 1, previous: null, closed_again: 0 },
       problem: null,
     });
 

@@ -386,8 +386,20 @@ fn restore_backup(vault: &Path, file: &Path) -> Result<()> {
         restored.values,
         restored.log_entries
     );
-    if let Some(previous) = restored.previous {
+    if let Some(previous) = &restored.previous {
         println!("The vault as it was is kept in {}.", previous.path.display());
+    }
+    match &restored.carried_over {
+        Some(changed) => {
+            for (grant, status) in changed {
+                let again = if *status == butler_core::grants::GrantStatus::Revoked { "revoked" } else { "paused" };
+                println!("Grant {grant} {again} again: you had done so since this backup.");
+            }
+        }
+        None => println!(
+            "The vault as it was could not be read with this passphrase: grants you revoked or paused \
+             since this backup are as the backup has them. Check them with `butler grants list`."
+        ),
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ use rusqlite::Connection;
 use secrecy::SecretString;
 
 use crate::error::{Error, Result};
+use crate::grants::GrantStatus;
 use crate::vault::{Vault, create_private_dir, fsync_dir, index_path};
 
 /// Why a backup was taken; each kind keeps its own number of copies.
@@ -168,6 +169,11 @@ pub struct Restored {
     pub log_entries: u64,
     /// The vault as it was before, kept as a backup; `None` if there was no vault.
     pub previous: Option<BackupInfo>,
+    /// Grants the owner had revoked or paused in the vault as it was that the backup still had
+    /// open, revoked or paused again in the restored vault (a restore never gives a brand back
+    /// access the owner took away); `None` if the vault as it was could not be read (damaged,
+    /// or under another passphrase), so nothing could be carried over.
+    pub carried_over: Option<Vec<(String, GrantStatus)>>,
 }
 
 /// Replaces the vault at `vault` with the backup at `backup`, after checking the backup: it must
@@ -246,18 +252,25 @@ impl Checked {
         let vault = self.vault.as_path();
         let dir = vault.parent().unwrap_or_else(|| Path::new("."));
         fs::File::open(&self.staged)?.sync_all()?;
-        let previous = if vault.exists() {
-            Some(match Vault::open(vault, passphrase) {
+        // The owner's closings of grants (revoked, paused), read from the vault as it was.
+        let (previous, closed) = if vault.exists() {
+            match Vault::open(vault, passphrase) {
                 Ok(current) => {
                     let kept = current.backup(Reason::BeforeRestore, now)?;
+                    let closed: Vec<(String, GrantStatus)> = current
+                        .grants()?
+                        .into_iter()
+                        .filter(|g| g.status != GrantStatus::Active)
+                        .map(|g| (g.id, g.status))
+                        .collect();
                     let _ = current.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-                    kept
+                    (Some(kept), Some(closed))
                 }
                 // A vault that does not open (damaged, or another passphrase) is kept byte for byte.
-                Err(_) => copy_as_is(vault, now)?,
-            })
+                Err(_) => (Some(copy_as_is(vault, now)?), None),
+            }
         } else {
-            None
+            (None, Some(Vec::new()))
         };
         // The old write-ahead log must never be replayed onto the restored file.
         remove_journal(vault)?;
@@ -266,8 +279,39 @@ impl Checked {
         // The log's index is derived from the log: it is rebuilt for the restored one.
         let _ = fs::remove_file(index_path(vault));
         remove_journal(&index_path(vault))?;
-        Ok(Restored { values: self.values, log_entries: self.log_entries, previous })
+        let carried_over = match closed {
+            Some(closed) if !closed.is_empty() => Some(close_again(vault, passphrase, closed, now)?),
+            other => other,
+        };
+        Ok(Restored { values: self.values, log_entries: self.log_entries, previous, carried_over })
     }
+}
+
+/// Revokes or pauses again, in the restored vault, the grants the owner had closed that the
+/// backup still has open (each with its consent receipt, as if the owner did it now); returns
+/// those it changed.
+fn close_again(
+    vault: &Path,
+    passphrase: &SecretString,
+    closed: Vec<(String, GrantStatus)>,
+    now: Timestamp,
+) -> Result<Vec<(String, GrantStatus)>> {
+    let strictness = |s: GrantStatus| match s {
+        GrantStatus::Active => 0,
+        GrantStatus::Paused => 1,
+        GrantStatus::Revoked => 2,
+    };
+    let restored = Vault::open(vault, passphrase)?;
+    let mut changed = Vec::new();
+    for (id, status) in closed {
+        // A grant the backup does not hold has nothing to give back.
+        let Ok(grant) = restored.grant(&id) else { continue };
+        if strictness(grant.status) < strictness(status) {
+            restored.set_grant_status_at(&id, status, now)?;
+            changed.push((id, status));
+        }
+    }
+    Ok(changed)
 }
 
 impl Drop for Checked {
@@ -442,6 +486,40 @@ mod tests {
         assert_eq!(restored.previous.unwrap().reason, Reason::BeforeRestore);
         let back = Vault::open(&path, &PASSPHRASE.into()).unwrap();
         assert_eq!(back.field(Field::HomeCity).unwrap().unwrap(), Field::HomeCity.parse("Lyon").unwrap());
+    }
+
+    #[test]
+    fn a_restore_never_gives_back_access_the_owner_took_away() {
+        let (_dir, vault) = vault();
+        let revoked = crate::testing::onboard(&vault, "Revoked later", "field:home.country purpose:deliver-service");
+        let paused = crate::testing::onboard(&vault, "Paused later", "field:home.country purpose:deliver-service");
+        let open = crate::testing::onboard(&vault, "Still open", "field:home.country purpose:deliver-service");
+        let good = vault.backup(Reason::Manual, at("2026-11-23T10:00:00Z")).unwrap();
+        vault.set_grant_status(&revoked.grant_id, GrantStatus::Revoked).unwrap();
+        vault.set_grant_status(&paused.grant_id, GrantStatus::Paused).unwrap();
+        let path = vault.path().to_path_buf();
+        drop(vault);
+
+        let restored = restore(&path, &good.path, &PASSPHRASE.into(), at("2026-11-23T12:00:00Z")).unwrap();
+        assert_eq!(
+            restored.carried_over.unwrap(),
+            [(revoked.grant_id.clone(), GrantStatus::Revoked), (paused.grant_id.clone(), GrantStatus::Paused)]
+        );
+        let back = Vault::open(&path, &PASSPHRASE.into()).unwrap();
+        assert_eq!(back.grant(&revoked.grant_id).unwrap().status, GrantStatus::Revoked);
+        assert_eq!(back.grant(&paused.grant_id).unwrap().status, GrantStatus::Paused);
+        assert_eq!(back.grant(&open.grant_id).unwrap().status, GrantStatus::Active);
+        let now = Timestamp::now();
+        assert!(back.authorize(&revoked.token, now).unwrap().is_err(), "the revoked brand's token stays refused");
+        assert!(back.authorize(&open.token, now).unwrap().is_ok());
+
+        // A vault as it was that does not open under the backup's passphrase: nothing to carry.
+        let other = Vault::open(&path, &PASSPHRASE.into()).unwrap();
+        let mut other = other;
+        other.change_passphrase(&"a different long passphrase".into(), None).unwrap();
+        drop(other);
+        let restored = restore(&path, &good.path, &PASSPHRASE.into(), at("2026-11-23T13:00:00Z")).unwrap();
+        assert_eq!(restored.carried_over, None);
     }
 
     #[test]

@@ -20,4 +20,9 @@ log_entries: number,
 /**
  * The vault as it was before, kept as a backup.
  */
-previous: BackupView | null, };
+previous: BackupView | null, 
+/**
+ * Grants revoked or paused since the backup, revoked or paused again; `None` when the vault
+ * as it was could not be read (damaged, or another passphrase), so none could be.
+ */
+closed_again: number | null, };

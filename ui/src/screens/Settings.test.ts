@@ -453,7 +453,7 @@ describe('Settings: backups', () => {
     expect(bar).toHaveAttribute('aria-valuemax', '3');
     expect(within(box).getByTestId('restore-confirm')).toBeDisabled();
 
-    running.resolve({ from: BACKUPS[1]!.path, values: 12, log_entries: 340, previous: BACKUPS[0]! });
+    running.resolve({ from: BACKUPS[1]!.path, values: 12, log_entries: 340, previous: BACKUPS[0]!, closed_again: 0 });
     expect(await within(box).findByRole('status')).toHaveTextContent('Restored. Butler is locking');
     expect(ipc.argsOf('restore_backup')).toEqual([{ path: BACKUPS[1]!.path, passphrase: 'the old passphrase' }]);
   });
@@ -490,7 +490,7 @@ describe('Settings: backups', () => {
 
   it('restores from another file: the path is needed, then sent', async () => {
     const { ipc, user } = setup({
-      restore_backup: ({ path }) => ({ from: path, values: 3, log_entries: 0, previous: null }),
+      restore_backup: ({ path }) => ({ from: path, values: 3, log_entries: 0, previous: null, closed_again: 0 }),
     });
     await waitFor(() => expect(rows()).toHaveLength(4));
     await user.click(within(card()).getByRole('button', { name: 'Restore from another file…' }));

@@ -16,6 +16,7 @@ const RESTORED: RestoredView = {
   values: 12,
   log_entries: 340,
   previous: { path: '/home/owner/.local/share/butler/backups/butler-20261123T100000.000Z-before-restore.vault', taken_at: '2026-11-23T10:00:00Z', reason: 'before-restore', bytes: 2_400_000 },
+  closed_again: 0,
 };
 const DONE = `Restored the backup of ${formatTaken('2026-11-22T18:02:00Z')}: 12 values and 340 log entries checked. The vault as it was is kept as a backup. Unlock with the passphrase this backup was made under.`;
 const lockedBy = (event: Partial<Locked>): Locked => ({ reason: 'restore', idle_minutes: null, restored: null, problem: null, ...event });

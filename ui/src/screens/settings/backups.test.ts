@@ -25,8 +25,14 @@ describe('backups in words', () => {
 
   it('says what a restore checked, and whether the vault as it was is kept', () => {
     const from = '/media/usb/my copy.vault';
-    expect(restoredText({ from, values: 1, log_entries: 0, previous: null })).toBe(
+    expect(restoredText({ from, values: 1, log_entries: 0, previous: null, closed_again: 0 })).toBe(
       'Restored the backup my copy.vault: 1 value and 0 log entries checked. Unlock with the passphrase this backup was made under.',
+    );
+    expect(restoredText({ from, values: 1, log_entries: 0, previous: null, closed_again: 2 })).toContain(
+      ': 1 value and 0 log entries checked. 2 grants you had revoked or paused since this backup were revoked or paused again. Unlock',
+    );
+    expect(restoredText({ from, values: 1, log_entries: 0, previous: null, closed_again: null })).toContain(
+      'could not be read, so grants you revoked or paused since this backup are as the backup has them',
     );
     expect(formatTaken('not a date')).toBe('not a date');
   });

@@ -50,5 +50,15 @@ export function backupName(path: string): string {
 export function restoredText(restored: RestoredView): string {
   const checked = `${plural(restored.values, 'value')} and ${plural(restored.log_entries, 'log entry', 'log entries')} checked.`;
   const kept = restored.previous ? ' The vault as it was is kept as a backup.' : '';
-  return `Restored ${backupName(restored.from)}: ${checked}${kept} Unlock with the passphrase this backup was made under.`;
+  return `Restored ${backupName(restored.from)}: ${checked}${kept}${closedText(restored.closed_again)} Unlock with the passphrase this backup was made under.`;
+}
+
+/** What became of the grants the owner had closed since the backup (a restore never reopens them). */
+function closedText(closedAgain: number | null): string {
+  if (closedAgain === null) {
+    return ' The vault as it was could not be read, so grants you revoked or paused since this backup are as the backup has them: check them under Brands.';
+  }
+  if (closedAgain === 0) return '';
+  const grants = closedAgain === 1 ? '1 grant you had revoked or paused since this backup was' : `${closedAgain} grants you had revoked or paused since this backup were`;
+  return ` ${grants} revoked or paused again.`;
 }

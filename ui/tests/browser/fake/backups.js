@@ -90,7 +90,7 @@
       state.passphrase = expected;
       state.damaged = false;
       emit('progress', { task: 'restore', step: 'Done', done: 3, total: 3 });
-      const restored = { from: file, values: 14, log_entries: 2345, previous: view(previous) };
+      const restored = { from: file, values: 14, log_entries: 2345, previous: view(previous), closed_again: 0 };
       if (wasUnlocked) emit('locked', { reason: 'restore', idle_minutes: null, restored, problem: null });
       return restored;
     },
