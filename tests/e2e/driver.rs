@@ -129,7 +129,17 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
+        let element = self.find(css).await;
+        // The screens scroll inside their own pane, which WebKitWebDriver does not always bring
+        // into view by itself: put the element in the middle of it first.
+        let _ = self
+            .client
+            .execute(
+                "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' })",
+                vec![json!(css)],
+            )
+            .await;
+        element.click().await.unwrap_or_else(|e| panic!("cannot click `{css}`: {e:?}"));
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {

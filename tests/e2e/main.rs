@@ -5,6 +5,7 @@
 //! The owner creates a vault and unlocks; a brand asks for three fields; the request appears;
 //! the owner approves it narrowed to two; the brand reads and gets exactly those two; the read
 //! shows in the activity view with those fields; the owner revokes; the brand's next read is
+//! refused; the owner restores a backup taken before the revocation, and the brand stays
 //! refused.
 //!
 //! With `BUTLER_SCREENSHOTS=DIR`, a PNG of every screen is saved there (`scripts/screenshots`).
@@ -83,6 +84,11 @@ async fn owner_approves_narrowed_sees_the_read_and_revokes() {
     assert!(width > 100.0 && height > 50.0, "the chart's canvas is {width}x{height}");
     app.shot("04-activity").await;
 
+    // A backup, taken by the owner before revoking.
+    app.go("settings").await;
+    app.click("[data-testid='backup-now']").await;
+    app.find("[data-testid='backup'][data-reason='manual']").await;
+
     // Revoke from the brand's page; the next read is refused.
     app.go("brands").await;
     let grant = format!("[data-testid='grant'][data-grant-id='{}']", token.butler_grant_id);
@@ -101,9 +107,32 @@ async fn owner_approves_narrowed_sees_the_read_and_revokes() {
         app.go(section).await;
         app.shot(name).await;
     }
+
+    // Restore the backup taken before the revocation: the app locks and says what came back,
+    // and the revoked brand stays revoked.
+    app.click("[data-testid='backup'][data-reason='manual'] [data-testid='restore-backup']").await;
+    app.type_into("[data-testid='restore-passphrase']", PASSPHRASE).await;
+    app.shot("08-restore").await;
+    app.click("[data-testid='restore-confirm']").await;
+    app.find("[data-screen='unlock']").await;
+    let done = app.text_with("[data-testid='restore-done']", "Restored the backup of").await;
+    assert!(done.contains("1 grant you had revoked or paused since this backup was revoked"), "{done}");
+    app.shot("09-restored").await;
+    app.type_into("[data-testid='unlock-passphrase']", PASSPHRASE).await;
+    app.click("[data-testid='unlock']").await;
+    // Back where the owner was.
+    app.find("[data-screen='settings']").await;
+    let again = session.read_profile("recommend-products", &["language"]).await;
+    assert!(
+        matches!(&again, Err(butler_sdk::Error::Problem { status: 401 | 403, .. })),
+        "a restore gives no access back: {again:?}"
+    );
+    app.go("brands").await;
+    app.text_with(&grant, "revoked").await;
+
     app.click("[data-testid='lock']").await;
     app.find("[data-screen='unlock']").await;
-    app.shot("08-unlock").await;
+    app.shot("10-unlock").await;
 
     app.client.close().await.unwrap();
     drop(driver);
