@@ -101,7 +101,8 @@ impl std::ops::AddAssign for Tally {
 }
 
 /// The test suite's run: 24 cycles on one vault. `BUTLER_CRASH_CYCLES` sets the number (the long
-/// run, `scripts/crash`: 10,000) and `BUTLER_CRASH_FRESH_EVERY` starts over on a fresh vault
+/// run, `scripts/crash`: 10,000), `BUTLER_CRASH_FIRST` the first cycle's number (each number
+/// has its own kill instant), and `BUTLER_CRASH_FRESH_EVERY` starts over on a fresh vault
 /// after that many cycles, so the checks after each crash (which read the whole vault and log)
 /// keep the same cost however long the run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -111,11 +112,13 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
     };
     let cycles = setting("BUTLER_CRASH_CYCLES", CYCLES);
     let fresh_every = setting("BUTLER_CRASH_FRESH_EVERY", cycles).max(1);
+    // Where the numbering (and so the sequence of kill instants) starts, for runs side by side.
+    let first = setting("BUTLER_CRASH_FIRST", 0);
     let started = Instant::now();
     let mut total = Tally::default();
     while total.cycles < cycles {
         let stretch = fresh_every.min(cycles - total.cycles);
-        total += cycles_on_a_fresh_vault(total.cycles, stretch).await;
+        total += cycles_on_a_fresh_vault(first + total.cycles, stretch).await;
         if cycles > CYCLES {
             eprintln!(
                 "{} of {cycles} crash cycles survived in {:.1} min: {} answers, each one in the log",
