@@ -392,7 +392,8 @@ fn restore_backup(vault: &Path, file: &Path) -> Result<()> {
     match &restored.carried_over {
         Some(changed) => {
             for (grant, status) in changed {
-                let again = if *status == butler_core::grants::GrantStatus::Revoked { "revoked" } else { "paused" };
+                let again =
+                    if *status == butler_core::grants::GrantStatus::Revoked { "revoked" } else { "paused" };
                 println!("Grant {grant} {again} again: you had done so since this backup.");
             }
         }
@@ -400,6 +401,12 @@ fn restore_backup(vault: &Path, file: &Path) -> Result<()> {
             "The vault as it was could not be read with this passphrase: grants you revoked or paused \
              since this backup are as the backup has them. Check them with `butler grants list`."
         ),
+    }
+    if restored.tokens_revoked_again > 0 {
+        println!(
+            "{} token(s) their brands had given up since this backup stay revoked.",
+            restored.tokens_revoked_again
+        );
     }
     Ok(())
 }

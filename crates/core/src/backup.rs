@@ -174,6 +174,8 @@ pub struct Restored {
     /// access the owner took away); `None` if the vault as it was could not be read (damaged,
     /// or under another passphrase), so nothing could be carried over.
     pub carried_over: Option<Vec<(String, GrantStatus)>>,
+    /// Tokens their brands had revoked (RFC 7009) since the backup, revoked again.
+    pub tokens_revoked_again: usize,
 }
 
 /// Replaces the vault at `vault` with the backup at `backup`, after checking the backup: it must
@@ -252,7 +254,8 @@ impl Checked {
         let vault = self.vault.as_path();
         let dir = vault.parent().unwrap_or_else(|| Path::new("."));
         fs::File::open(&self.staged)?.sync_all()?;
-        // The owner's closings of grants (revoked, paused), read from the vault as it was.
+        // The owner's closings of grants (revoked, paused) and the brands' revoked tokens, read
+        // from the vault as it was.
         let (previous, closed) = if vault.exists() {
             match Vault::open(vault, passphrase) {
                 Ok(current) => {
@@ -263,14 +266,15 @@ impl Checked {
                         .filter(|g| g.status != GrantStatus::Active)
                         .map(|g| (g.id, g.status))
                         .collect();
+                    let tokens = current.revoked_token_ids()?;
                     let _ = current.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-                    (Some(kept), Some(closed))
+                    (Some(kept), Some((closed, tokens)))
                 }
                 // A vault that does not open (damaged, or another passphrase) is kept byte for byte.
                 Err(_) => (Some(copy_as_is(vault, now)?), None),
             }
         } else {
-            (None, Some(Vec::new()))
+            (None, Some((Vec::new(), Vec::new())))
         };
         // The old write-ahead log must never be replayed onto the restored file.
         remove_journal(vault)?;
@@ -279,23 +283,34 @@ impl Checked {
         // The log's index is derived from the log: it is rebuilt for the restored one.
         let _ = fs::remove_file(index_path(vault));
         remove_journal(&index_path(vault))?;
-        let carried_over = match closed {
-            Some(closed) if !closed.is_empty() => Some(close_again(vault, passphrase, closed, now)?),
-            other => other,
+        let (carried_over, tokens_revoked_again) = match closed {
+            Some((grants, tokens)) if !grants.is_empty() || !tokens.is_empty() => {
+                let (grants, tokens) = close_again(vault, passphrase, grants, &tokens, now)?;
+                (Some(grants), tokens)
+            }
+            Some(_) => (Some(Vec::new()), 0),
+            None => (None, 0),
         };
-        Ok(Restored { values: self.values, log_entries: self.log_entries, previous, carried_over })
+        Ok(Restored {
+            values: self.values,
+            log_entries: self.log_entries,
+            previous,
+            carried_over,
+            tokens_revoked_again,
+        })
     }
 }
 
 /// Revokes or pauses again, in the restored vault, the grants the owner had closed that the
-/// backup still has open (each with its consent receipt, as if the owner did it now); returns
-/// those it changed.
+/// backup still has open (each with its consent receipt, as if the owner did it now), and the
+/// tokens their brands had revoked; returns the grants it changed and how many tokens.
 fn close_again(
     vault: &Path,
     passphrase: &SecretString,
     closed: Vec<(String, GrantStatus)>,
+    tokens: &[String],
     now: Timestamp,
-) -> Result<Vec<(String, GrantStatus)>> {
+) -> Result<(Vec<(String, GrantStatus)>, usize)> {
     let strictness = |s: GrantStatus| match s {
         GrantStatus::Active => 0,
         GrantStatus::Paused => 1,
@@ -311,7 +326,11 @@ fn close_again(
             changed.push((id, status));
         }
     }
-    Ok(changed)
+    let mut revoked = 0;
+    for id in tokens {
+        revoked += usize::from(restored.revoke_token_id(id)?);
+    }
+    Ok((changed, revoked))
 }
 
 impl Drop for Checked {
@@ -491,9 +510,12 @@ mod tests {
     #[test]
     fn a_restore_never_gives_back_access_the_owner_took_away() {
         let (_dir, vault) = vault();
-        let revoked = crate::testing::onboard(&vault, "Revoked later", "field:home.country purpose:deliver-service");
-        let paused = crate::testing::onboard(&vault, "Paused later", "field:home.country purpose:deliver-service");
-        let open = crate::testing::onboard(&vault, "Still open", "field:home.country purpose:deliver-service");
+        let revoked =
+            crate::testing::onboard(&vault, "Revoked later", "field:home.country purpose:deliver-service");
+        let paused =
+            crate::testing::onboard(&vault, "Paused later", "field:home.country purpose:deliver-service");
+        let open =
+            crate::testing::onboard(&vault, "Still open", "field:home.country purpose:deliver-service");
         let good = vault.backup(Reason::Manual, at("2026-11-23T10:00:00Z")).unwrap();
         vault.set_grant_status(&revoked.grant_id, GrantStatus::Revoked).unwrap();
         vault.set_grant_status(&paused.grant_id, GrantStatus::Paused).unwrap();
@@ -503,15 +525,34 @@ mod tests {
         let restored = restore(&path, &good.path, &PASSPHRASE.into(), at("2026-11-23T12:00:00Z")).unwrap();
         assert_eq!(
             restored.carried_over.unwrap(),
-            [(revoked.grant_id.clone(), GrantStatus::Revoked), (paused.grant_id.clone(), GrantStatus::Paused)]
+            [
+                (revoked.grant_id.clone(), GrantStatus::Revoked),
+                (paused.grant_id.clone(), GrantStatus::Paused)
+            ]
         );
         let back = Vault::open(&path, &PASSPHRASE.into()).unwrap();
         assert_eq!(back.grant(&revoked.grant_id).unwrap().status, GrantStatus::Revoked);
         assert_eq!(back.grant(&paused.grant_id).unwrap().status, GrantStatus::Paused);
         assert_eq!(back.grant(&open.grant_id).unwrap().status, GrantStatus::Active);
         let now = Timestamp::now();
-        assert!(back.authorize(&revoked.token, now).unwrap().is_err(), "the revoked brand's token stays refused");
+        assert!(
+            back.authorize(&revoked.token, now).unwrap().is_err(),
+            "the revoked brand's token stays refused"
+        );
         assert!(back.authorize(&open.token, now).unwrap().is_ok());
+        assert_eq!(restored.tokens_revoked_again, 0);
+
+        // A token its brand revoked (RFC 7009) after a backup stays revoked after its restore.
+        let second = back.backup(Reason::Manual, at("2026-11-23T12:30:00Z")).unwrap();
+        back.revoke_token(&open.client_id, &open.token).unwrap();
+        assert!(back.authorize(&open.token, now).unwrap().is_err());
+        drop(back);
+        let restored = restore(&path, &second.path, &PASSPHRASE.into(), at("2026-11-23T12:45:00Z")).unwrap();
+        assert_eq!(restored.tokens_revoked_again, 1);
+        let back = Vault::open(&path, &PASSPHRASE.into()).unwrap();
+        assert!(back.authorize(&open.token, now).unwrap().is_err(), "the brand's revocation holds");
+        assert_eq!(back.grant(&open.grant_id).unwrap().status, GrantStatus::Active, "the grant itself stays");
+        drop(back);
 
         // A vault as it was that does not open under the backup's passphrase: nothing to carry.
         let other = Vault::open(&path, &PASSPHRASE.into()).unwrap();

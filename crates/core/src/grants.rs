@@ -607,6 +607,41 @@ impl Vault {
         Ok(self.grants()?.iter().any(|g| g.is_live(now) && g.allowed_origin.as_deref() == Some(origin)))
     }
 
+    /// The ids of the tokens their brands revoked (RFC 7009).
+    pub(crate) fn revoked_token_ids(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String, Vec<u8>)> = self
+            .conn
+            .prepare("SELECT id, record FROM token")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut revoked = Vec::new();
+        for (id, sealed) in rows {
+            let record: TokenRecord = self.json_open(&token_place(&id), &sealed)?;
+            if record.revoked {
+                revoked.push(id);
+            }
+        }
+        Ok(revoked)
+    }
+
+    /// Marks the token `id` revoked, as its brand once asked; whether it changed (false if there
+    /// is no such token or it already was).
+    pub(crate) fn revoke_token_id(&self, id: &str) -> Result<bool> {
+        let sealed: Option<Vec<u8>> =
+            self.conn.query_row("SELECT record FROM token WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        let Some(sealed) = sealed else { return Ok(false) };
+        let mut record: TokenRecord = self.json_open(&token_place(id), &sealed)?;
+        if record.revoked {
+            return Ok(false);
+        }
+        record.revoked = true;
+        self.conn.execute(
+            "UPDATE token SET record = ?2 WHERE id = ?1",
+            params![id, self.json_seal(&token_place(id), &record)?],
+        )?;
+        Ok(true)
+    }
+
     fn token_by_value(&self, token: &str) -> Result<Option<TokenRecord>> {
         if !token_well_formed(token) {
             return Ok(None);
