@@ -241,8 +241,9 @@ impl Session {
         };
         report("Checking the backup: its integrity, every value, the log's chain", 0);
         let checked = backup::check(&self.config.vault_path, file, passphrase)?;
-        report("Locking, and keeping the vault as it is now as a backup", 1);
+        report("Locking: brands cannot reach Butler until you unlock", 1);
         let was_unlocked = self.close().is_some();
+        report("Keeping the vault as it is now as a backup, and putting this one in its place", 2);
         let result =
             checked.install(passphrase, Timestamp::now()).map(|restored| views::restored(file, &restored));
         report("Done", 3);
