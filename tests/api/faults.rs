@@ -109,6 +109,15 @@ async fn a_log_table_that_refuses_writes_fails_closed_and_butler_recovers() {
     let (brand, token) =
         onboard(&url, dir.path(), "field:home.country purpose:recommend-products", &[]).await;
     assert_eq!(brand.read(&token, "recommend-products", "home.country").await.status(), 200);
+    let (sender, sender_token) = onboard(
+        &url,
+        dir.path(),
+        "field:offer_preferences:answer purpose:contact purpose:recommend-products",
+        &[],
+    )
+    .await;
+    let offer = serde_json::json!({"purpose": "contact", "kind": "discount", "channel": "butler-inbox", "title": "Unlogged sale"});
+    let signal = serde_json::json!({"purpose": "recommend-products", "event": "purchase", "topic": 323});
 
     // Another program makes the log table refuse every new entry.
     let vault = rusqlite::Connection::open(dir.path().join("butler.vault")).unwrap();
@@ -122,6 +131,9 @@ async fn a_log_table_that_refuses_writes_fails_closed_and_butler_recovers() {
         assert_eq!(res.status(), 503, "no entry, no answer");
         assert!(!res.text().await.unwrap().contains("FR"), "no data in a refusal");
     }
+    // An offer or a signal whose entry cannot be written is not kept either.
+    assert_eq!(sender.post(&sender_token, "/v1/offers", &offer).await.status(), 503);
+    assert_eq!(sender.post(&sender_token, "/v1/signals", &signal).await.status(), 503);
     vault.execute_batch("DROP TRIGGER broken_log;").unwrap();
     let res = brand.read(&token, "recommend-products", "home.country").await;
     assert_eq!(res.status(), 200, "served again once the log takes entries, with no restart");
@@ -138,4 +150,10 @@ async fn a_log_table_that_refuses_writes_fails_closed_and_butler_recovers() {
     let list: serde_json::Value =
         serde_json::from_str(&owner(dir.path(), &["log", "list", "--json"])).unwrap();
     assert_eq!(list["entries"].as_array().unwrap().len(), 2, "the two answered reads, and nothing else");
+    let inbox: serde_json::Value =
+        serde_json::from_str(&owner(dir.path(), &["inbox", "list", "--json"])).unwrap();
+    assert_eq!(inbox, serde_json::json!([]), "the refused offer was taken back");
+    let suggestions: serde_json::Value =
+        serde_json::from_str(&owner(dir.path(), &["suggestions", "list", "--json"])).unwrap();
+    assert_eq!(suggestions, serde_json::json!([]), "the refused signal was taken back");
 }

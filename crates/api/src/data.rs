@@ -228,7 +228,8 @@ pub async fn offers(
     let offer = body;
     butler_core::offers::validate_offer(&offer).map_err(ApiError::bad_request)?;
     let now = state.now();
-    // Decide and keep the offer (nothing leaves yet), log the decision, then answer.
+    // Decide and keep the offer (nothing leaves yet), log the decision, then answer; an offer
+    // whose entry cannot be written is taken back.
     let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
     let (decision, offer_id) =
         state.with_vault(move |v| Ok(v.receive_offer(&client_id, &brand, offer, now)?)).await?;
@@ -242,7 +243,7 @@ pub async fn offers(
         "offer {offer_id}: {}",
         serde_json::to_value(decision).unwrap_or_default().as_str().unwrap_or("")
     ));
-    let seq = state.log(record).await?;
+    let seq = state.log_or_take_back(record, move |v| v.withdraw_offer(offer_id)).await?;
     let body = OfferResponse { receipt: log::receipt(seq), decision };
     Ok(with_receipt(Json(body).into_response(), seq))
 }
@@ -268,7 +269,7 @@ pub async fn signals(
     let id = state.with_vault(move |v| Ok(v.receive_signal(&client_id, &brand, &signal, now)?)).await?;
     let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Received);
     record.note = Some(format!("signal kept as suggestion {id} for the owner to review"));
-    let seq = state.log(record).await?;
+    let seq = state.log_or_take_back(record, move |v| v.withdraw_suggestion(id)).await?;
     let body = SignalResponse { receipt: log::receipt(seq), status: "pending_owner_review".to_owned() };
     Ok(with_receipt((StatusCode::ACCEPTED, Json(body)).into_response(), seq))
 }

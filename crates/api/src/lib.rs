@@ -181,6 +181,33 @@ impl AppState {
         committed.await.map_err(|_| unavailable("the writer stopped".into()))?.map_err(unavailable)
     }
 
+    /// Logs the entry of a request that kept something in the vault (an offer, a suggestion);
+    /// if the entry cannot be written, `take_back` undoes the keeping on the same unlocked vault
+    /// (even if the owner locked meanwhile) and the request fails closed, leaving nothing behind.
+    pub async fn log_or_take_back(
+        &self,
+        entry: AccessEntry,
+        take_back: impl FnOnce(&Vault) -> butler_core::Result<()> + Send + 'static,
+    ) -> Result<i64, ApiError> {
+        let engine = self.engine()?;
+        let failed = match self.log(entry).await {
+            Ok(seq) => return Ok(seq),
+            Err(e) => e,
+        };
+        let undone = tokio::task::spawn_blocking(move || {
+            let vault = engine.main.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            take_back(&vault)
+        })
+        .await;
+        if !matches!(undone, Ok(Ok(()))) {
+            tracing::warn!(
+                "a brand's offer or signal was kept but its access-log entry could not be written, \
+                 and it could not be taken back: {failed:?}"
+            );
+        }
+        Err(failed)
+    }
+
     /// Counts a request against a grant's rate; past it, the seconds until the next minute.
     /// Every peer on loopback shares one address, so the key is the grant, never the IP.
     fn over_rate(&self, grant_id: &str, per_minute: u32) -> Option<u64> {

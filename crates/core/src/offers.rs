@@ -211,6 +211,13 @@ impl Vault {
         Ok((decision, id))
     }
 
+    /// Takes back an offer kept by [`Vault::receive_offer`] whose access-log entry could not be
+    /// written: nothing a brand sends stays in the vault without its entry.
+    pub fn withdraw_offer(&self, id: i64) -> Result<()> {
+        self.conn.execute("DELETE FROM offer WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
     /// The inbox, newest first: every offer with Butler's decision and reason.
     pub fn inbox(&self, limit: usize) -> Result<Vec<InboxOffer>> {
         let mut out = Vec::new();
@@ -250,6 +257,13 @@ impl Vault {
         self.save_suggestion(&suggestion)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Takes back a suggestion kept by [`Vault::receive_signal`] whose access-log entry could
+    /// not be written.
+    pub fn withdraw_suggestion(&self, id: i64) -> Result<()> {
+        self.conn.execute("DELETE FROM suggestion WHERE id = ?1", [id])?;
+        Ok(())
     }
 
     fn save_suggestion(&self, s: &Suggestion) -> Result<()> {
