@@ -1111,4 +1111,180 @@ mod tests {
         ops::unlock(&f.session, "correct horse battery staple".into()).unwrap();
         assert_eq!(city(&f).as_deref(), Some("Paris"));
     }
+
+    /// The owner locks while brands' reads are in flight: each read is either answered, with its
+    /// entry in the log holding what it disclosed, or refused with nothing in it (503 while the
+    /// API stops, or no connection once it has); after the next unlock the brand is served again.
+    #[test]
+    fn a_lock_in_the_middle_of_brands_reads_answers_each_with_its_entry_or_with_nothing() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+
+        let f = unlocked();
+        ops::set_field(&f.session, "home.country".into(), "FR".into()).unwrap();
+        let url = f.session.status().api.unwrap().url.unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let brand = butler_sdk::Client::new(url.clone());
+        let (client_id, asked) = runtime.block_on(async {
+            let registered = brand.register("Acme Shoes", None).await.unwrap();
+            let scope = "field:home.country purpose:recommend-products";
+            (registered.client_id.clone(), brand.request_access(&registered.client_id, scope).await.unwrap())
+        });
+        f.session
+            .with_vault(|v| {
+                let approval = butler_core::grants::Approval {
+                    narrowed_to: None,
+                    sensitive_consent: vec![],
+                    days: None,
+                    rate_per_minute: Some(1_000_000),
+                    allow_origin: false,
+                    agreement: None,
+                };
+                Ok(v.approve_request(&asked.user_code, &approval, jiff::Timestamp::now())?)
+            })
+            .unwrap();
+        let token = match runtime.block_on(brand.poll_once(&client_id, &asked.device_code)).unwrap() {
+            butler_sdk::Poll::Token(t) => t.access_token,
+            other => panic!("no token: {other:?}"),
+        };
+
+        // Four brands' pages read as fast as they can; the owner locks meanwhile.
+        let stop = Arc::new(AtomicBool::new(false));
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                let (url, token, stop) = (url.clone(), token.clone(), stop.clone());
+                runtime.spawn(async move {
+                    let brand = butler_sdk::Client::new(url);
+                    let session = brand.session(&token);
+                    let (mut answered, mut refused, mut unavailable) = (Vec::new(), 0u32, 0u32);
+                    while !stop.load(Ordering::Relaxed) {
+                        match session.read_profile("recommend-products", &["home.country"]).await {
+                            Ok(read) => {
+                                answered
+                                    .push((read.receipt, read.fields.keys().cloned().collect::<Vec<_>>()));
+                            }
+                            Err(butler_sdk::Error::Unavailable(_)) => unavailable += 1,
+                            Err(butler_sdk::Error::Http(_)) => refused += 1,
+                            Err(other) => panic!("neither answered nor refused cleanly: {other:?}"),
+                        }
+                    }
+                    (answered, refused, unavailable)
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        f.session.lock("owner");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        stop.store(true, Ordering::Relaxed);
+        let mut answered = Vec::new();
+        let (mut refused, mut unavailable) = (0, 0);
+        for reader in readers {
+            let (a, r, u) = runtime.block_on(reader).unwrap();
+            answered.extend(a);
+            refused += r;
+            unavailable += u;
+        }
+        eprintln!(
+            "{} answered, {unavailable} refused with 503 while stopping, {refused} not connected",
+            answered.len()
+        );
+        assert!(!answered.is_empty() && refused + unavailable > 0, "reads on both sides of the lock");
+
+        ops::unlock(&f.session, "correct horse battery staple".into()).unwrap();
+        f.session
+            .with_vault(|v| {
+                let log: std::collections::BTreeMap<i64, Vec<String>> = v
+                    .access_log(usize::MAX)?
+                    .into_iter()
+                    .map(|e| (e.seq, e.disclosed.iter().map(|d| d.field.clone()).collect()))
+                    .collect();
+                for (receipt, fields) in &answered {
+                    let seq: i64 = receipt.trim_start_matches("log-").parse().unwrap();
+                    let disclosed = log
+                        .get(&seq)
+                        .unwrap_or_else(|| panic!("{receipt} was answered but is not in the log"));
+                    assert_eq!(disclosed, fields, "{receipt} records what was sent");
+                }
+                Ok(())
+            })
+            .unwrap();
+        let url = f.session.status().api.unwrap().url.unwrap();
+        let again = runtime.block_on(async {
+            butler_sdk::Client::new(url)
+                .session(&token)
+                .read_profile("recommend-products", &["home.country"])
+                .await
+        });
+        assert_eq!(again.unwrap().fields.len(), 1, "served again after the unlock");
+    }
+
+    /// A brand's offer under way when the owner locks (held up here by another program's write
+    /// transaction on the vault file) gets 503 and leaves nothing: no offer in the inbox, no
+    /// entry in the log.
+    #[test]
+    fn an_offer_under_way_when_the_owner_locks_gets_503_and_leaves_nothing() {
+        let f = unlocked();
+        let url = f.session.status().api.unwrap().url.unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let brand = butler_sdk::Client::new(url.clone());
+        let (client_id, asked) = runtime.block_on(async {
+            let registered = brand.register("Acme Shoes", None).await.unwrap();
+            let scope = "field:offer_preferences:answer purpose:contact";
+            (registered.client_id.clone(), brand.request_access(&registered.client_id, scope).await.unwrap())
+        });
+        let fields = vec![GrantedFieldInput { field: "offer_preferences".into(), mode: "answer".into() }];
+        let approval = ApprovalInput {
+            user_code: asked.user_code.clone(),
+            fields,
+            purposes: vec!["contact".into()],
+            days: None,
+            sensitive_consent: vec![],
+            allow_origin: false,
+            agreement: None,
+        };
+        ops::approve_request(&f.session, approval).unwrap();
+        let token = match runtime.block_on(brand.poll_once(&client_id, &asked.device_code)).unwrap() {
+            butler_sdk::Poll::Token(t) => t.access_token,
+            other => panic!("no token: {other:?}"),
+        };
+        let offer = |title: &str| butler_sdk::protocol::OfferRequest {
+            purpose: "contact".into(),
+            kind: butler_protocol::OfferKind::Discount,
+            channel: butler_protocol::Channel::ButlerInbox,
+            title: title.into(),
+            body: None,
+            url: None,
+            tactics: vec![],
+        };
+        let send = |offer: butler_sdk::protocol::OfferRequest| {
+            let (url, token) = (url.clone(), token.clone());
+            async move { butler_sdk::Client::new(url).session(&token).offer(&offer).await }
+        };
+        runtime.block_on(send(offer("Before"))).unwrap();
+        let state =
+            || f.session.with_vault(|v| Ok((v.inbox(100)?.len(), v.access_log(usize::MAX)?.len()))).unwrap();
+        let before = state();
+
+        // Another program holds the vault's write lock: the next offer waits inside Butler.
+        let holder = rusqlite::Connection::open(f.session.vault_path()).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE;").unwrap();
+        let under_way = runtime.spawn(send(offer("Under way")));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(!under_way.is_finished(), "the offer waits for the vault's write lock");
+
+        // The owner locks meanwhile; then the other program lets go.
+        std::thread::scope(|s| {
+            let locking = s.spawn(|| f.session.lock("owner"));
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            holder.execute_batch("ROLLBACK;").unwrap();
+            let answer = runtime.block_on(under_way).unwrap();
+            assert!(
+                matches!(&answer, Err(butler_sdk::Error::Unavailable(_))),
+                "an offer under way at the lock gets 503: {answer:?}"
+            );
+            locking.join().unwrap();
+        });
+        ops::unlock(&f.session, "correct horse battery staple".into()).unwrap();
+        assert_eq!(state(), before, "no offer kept and no entry written for the refused one");
+    }
 }

@@ -231,19 +231,25 @@ pub async fn offers(
     // Decide and keep the offer (nothing leaves yet), log the decision, then answer; an offer
     // whose entry cannot be written is taken back.
     let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
-    let (decision, offer_id) =
-        state.with_vault(move |v| Ok(v.receive_offer(&client_id, &brand, offer, now)?)).await?;
-    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Received);
-    record.asked = vec![Field::OfferPreferences.name().to_owned()];
-    record.disclosed = vec![log::DisclosedField {
-        field: Field::OfferPreferences.name().to_owned(),
-        mode: butler_core::Mode::Answer,
-    }];
-    record.note = Some(format!(
-        "offer {offer_id}: {}",
-        serde_json::to_value(decision).unwrap_or_default().as_str().unwrap_or("")
-    ));
-    let seq = state.log_or_take_back(record, move |v| v.withdraw_offer(offer_id)).await?;
+    let ((decision, _), seq) = state
+        .keep_then_log(
+            move |v| Ok(v.receive_offer(&client_id, &brand, offer, now)?),
+            |&(decision, offer_id)| {
+                let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Received);
+                record.asked = vec![Field::OfferPreferences.name().to_owned()];
+                record.disclosed = vec![log::DisclosedField {
+                    field: Field::OfferPreferences.name().to_owned(),
+                    mode: butler_core::Mode::Answer,
+                }];
+                record.note = Some(format!(
+                    "offer {offer_id}: {}",
+                    serde_json::to_value(decision).unwrap_or_default().as_str().unwrap_or("")
+                ));
+                record
+            },
+            |v, &(_, offer_id)| v.withdraw_offer(offer_id),
+        )
+        .await?;
     let body = OfferResponse { receipt: log::receipt(seq), decision };
     Ok(with_receipt(Json(body).into_response(), seq))
 }
@@ -266,10 +272,17 @@ pub async fn signals(
     butler_core::offers::signal_subject(&signal).map_err(ApiError::bad_request)?;
     let now = state.now();
     let (client_id, brand) = (auth.brand.client_id.clone(), auth.brand.name.clone());
-    let id = state.with_vault(move |v| Ok(v.receive_signal(&client_id, &brand, &signal, now)?)).await?;
-    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Received);
-    record.note = Some(format!("signal kept as suggestion {id} for the owner to review"));
-    let seq = state.log_or_take_back(record, move |v| v.withdraw_suggestion(id)).await?;
+    let (_, seq) = state
+        .keep_then_log(
+            move |v| Ok(v.receive_signal(&client_id, &brand, &signal, now)?),
+            |id| {
+                let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Received);
+                record.note = Some(format!("signal kept as suggestion {id} for the owner to review"));
+                record
+            },
+            |v, &id| v.withdraw_suggestion(id),
+        )
+        .await?;
     let body = SignalResponse { receipt: log::receipt(seq), status: "pending_owner_review".to_owned() };
     Ok(with_receipt((StatusCode::ACCEPTED, Json(body)).into_response(), seq))
 }

@@ -181,22 +181,32 @@ impl AppState {
         committed.await.map_err(|_| unavailable("the writer stopped".into()))?.map_err(unavailable)
     }
 
-    /// Logs the entry of a request that kept something in the vault (an offer, a suggestion);
-    /// if the entry cannot be written, `take_back` undoes the keeping on the same unlocked vault
-    /// (even if the owner locked meanwhile) and the request fails closed, leaving nothing behind.
-    pub async fn log_or_take_back(
+    /// Keeps something a brand sent (an offer, a suggestion) on the main connection, then logs
+    /// the request's entry; if the entry cannot be written, `take_back` undoes the keeping and
+    /// the request fails closed, leaving nothing behind. The unlocked vault is held from start
+    /// to end, so a lock in between still takes back what was kept (and the log, locked, refuses).
+    pub async fn keep_then_log<T: Send + 'static>(
         &self,
-        entry: AccessEntry,
-        take_back: impl FnOnce(&Vault) -> butler_core::Result<()> + Send + 'static,
-    ) -> Result<i64, ApiError> {
+        keep: impl FnOnce(&Vault) -> Result<T, ApiError> + Send + 'static,
+        entry: impl FnOnce(&T) -> AccessEntry,
+        take_back: impl FnOnce(&Vault, &T) -> butler_core::Result<()> + Send + 'static,
+    ) -> Result<(T, i64), ApiError> {
         let engine = self.engine()?;
-        let failed = match self.log(entry).await {
-            Ok(seq) => return Ok(seq),
+        let holder = engine.clone();
+        let kept = tokio::task::spawn_blocking(move || {
+            let vault =
+                holder.main.lock().map_err(|_| ApiError::Internal("the vault lock is poisoned".into()))?;
+            keep(&vault)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("a blocking task failed: {e}")))??;
+        let failed = match self.log(entry(&kept)).await {
+            Ok(seq) => return Ok((kept, seq)),
             Err(e) => e,
         };
         let undone = tokio::task::spawn_blocking(move || {
             let vault = engine.main.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            take_back(&vault)
+            take_back(&vault, &kept)
         })
         .await;
         if !matches!(undone, Ok(Ok(()))) {
