@@ -25,12 +25,27 @@ const READERS: usize = 4;
 /// A restarted server must serve within this.
 const BACK_WITHIN: Duration = Duration::from_secs(10);
 
+/// Where the servers of a stretch write their standard error, shown if a check fails.
+const SERVER_STDERR: &str = "serve.stderr";
+
+/// Shows what the servers said on standard error when the stretch fails.
+struct ServerStderr(std::path::PathBuf);
+
+impl Drop for ServerStderr {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let said = std::fs::read_to_string(&self.0).unwrap_or_default();
+            eprintln!("butler serve wrote on standard error:\n{said}");
+        }
+    }
+}
+
 fn start(dir: &std::path::Path) -> (Child, String, Duration) {
     let started = Instant::now();
     let mut child = butler(dir)
         .args(["serve", "--port", "0"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::options().create(true).append(true).open(dir.join(SERVER_STDERR)).unwrap())
         .spawn()
         .unwrap();
     let port = serving_port(&mut child);
@@ -143,6 +158,7 @@ async fn sigkill_at_any_instant_loses_nothing_acknowledged() {
 /// `count` cycles on a new vault, numbered from `first` (which sets each cycle's kill instant).
 async fn cycles_on_a_fresh_vault(first: u64, count: u64) -> Tally {
     let dir = tempfile::tempdir().unwrap();
+    let _stderr = ServerStderr(dir.path().join(SERVER_STDERR));
     filled_vault(dir.path());
     let (mut server, mut url, _) = start(dir.path());
     let Brands { token, mixed_token, toggled_grant, applicant } = brands(&url, dir.path()).await;

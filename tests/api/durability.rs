@@ -41,6 +41,10 @@ async fn the_log_entry_is_fsynced_before_the_response_is_written() {
     let res = brand.read(&token, "recommend-products", "home.country").await;
     assert_eq!(res.status(), 200);
     let receipt = res.headers()["butler-receipt"].to_str().unwrap().to_owned();
+    // Killing strace alone would leave the traced server running: it is killed first.
+    for pid in traced_children(child.id()) {
+        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    }
     let _ = child.kill();
     let _ = child.wait();
 
@@ -82,4 +86,13 @@ async fn the_log_entry_is_fsynced_before_the_response_is_written() {
     let first_write =
         all.iter().position(|(_, l)| l.contains("HTTP/1.1 200") && l.to_ascii_lowercase().contains(&needle));
     assert_eq!(first_write, Some(response));
+}
+
+/// The processes a process started (strace's tracee), from `/proc`.
+fn traced_children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
 }

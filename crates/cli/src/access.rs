@@ -289,14 +289,15 @@ pub fn serve(vault: Vault, port: u16) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
         let port = listener.local_addr()?.port();
-        println!("Butler is serving the brand API on http://127.0.0.1:{port}");
-        std::io::stdout().flush()?;
         // The chain is checked and unusual use watched for on a connection of their own; the
         // owner is told on the terminal (and by `butler log alerts`).
         let _watcher = butler_core::alerts::Watcher::start(vault.reopen()?, WATCH_EVERY, |alert| {
             eprintln!("butler: alert: {}", alert.message);
         })?;
         let state = butler_api::AppState::new(vault, port)?;
+        // Said only once everything is ready: whoever waits for this line can send requests.
+        println!("Butler is serving the brand API on http://127.0.0.1:{port}");
+        std::io::stdout().flush()?;
         butler_api::serve(listener, state, shutdown_signal()).await?;
         eprintln!("Butler stopped serving.");
         Ok(())
