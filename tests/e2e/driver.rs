@@ -129,17 +129,28 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        // The screens scroll inside their own pane, which WebKitWebDriver does not always bring
-        // into view by itself: put the element in the middle of it first.
-        let _ = self
-            .client
-            .execute(
-                "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' })",
-                vec![json!(css)],
-            )
-            .await;
-        element.click().await.unwrap_or_else(|e| panic!("cannot click `{css}`: {e:?}"));
+        let start = Instant::now();
+        loop {
+            let element = self.find(css).await;
+            // The screens scroll inside their own pane, which WebKitWebDriver does not always
+            // bring into view by itself: put the element in the middle of it first.
+            let _ = self
+                .client
+                .execute(
+                    "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' })",
+                    vec![json!(css)],
+                )
+                .await;
+            match element.click().await {
+                Ok(()) => return,
+                // A screen that has just been opened may still be laying out or re-rendering:
+                // the element is found but not clickable yet, or replaced. Try again.
+                Err(e) if start.elapsed() < WAIT && not_yet_clickable(&e) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot click `{css}`: {e:?}"),
+            }
+        }
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -190,4 +201,12 @@ impl App {
 pub fn application() -> PathBuf {
     std::env::var_os("BUTLER_APP")
         .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_butler-desktop")), PathBuf::from)
+}
+
+/// Whether a click failed only because the element is not ready (yet) to be clicked.
+fn not_yet_clickable(e: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::{CmdError, ErrorStatus};
+    e.is_element_not_interactable()
+        || e.is_stale_element_reference()
+        || matches!(e, CmdError::Standard(w) if w.error == ErrorStatus::ElementClickIntercepted)
 }
