@@ -133,7 +133,7 @@ pub async fn read_profile(
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let disclosure =
-        state.read(|v, cache| Ok(cache.profile(v)?.disclose(&auth.grant, &asked, today))).await?;
+        state.read(|v, cache| Ok(cache.profile_for(v, &auth)?.disclose(&auth.grant, &asked, today))).await?;
     let mut record = entry(&auth, now, endpoint, Some(purpose.name()), disclosure.outcome());
     record.asked = asked;
     record.disclosed = disclosure.disclosed_fields();
@@ -195,8 +195,9 @@ pub async fn answers(
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let with_prefs = auth.grant.spec.fields.contains_key(&Field::OfferPreferences);
-    let ranking =
-        state.read(|v, cache| Ok(cache.profile(v)?.rank(&body.candidates, with_prefs, today))).await?;
+    let ranking = state
+        .read(|v, cache| Ok(cache.profile_for(v, &auth)?.rank(&body.candidates, with_prefs, today)))
+        .await?;
     let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Disclosed);
     record.asked = vec![Field::Interests.name().to_owned()];
     record.disclosed = vec![log::DisclosedField {
@@ -316,7 +317,7 @@ pub async fn measure(
     let outcome = if let Some(measured) = kept {
         MeasureOutcome::Answered(measured)
     } else {
-        let profile = state.read(|v, cache| Ok(cache.profile(v)?)).await?;
+        let profile = state.read(|v, cache| Ok(cache.profile_for(v, &auth)?)).await?;
         let asked = question.clone();
         state.with_vault(move |v| Ok(v.measure(&client_id, &asked, &profile, now, &mut rand::rng())?)).await?
     };

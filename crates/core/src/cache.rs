@@ -70,7 +70,7 @@ impl ReadCache {
         let slot = vault.token_slot(token);
         let version = vault.state_version()?;
         if let Some(holder) = self.at(version).tokens.get(&slot).cloned() {
-            return Ok(holder.judge(now));
+            return Ok(at_version(holder.judge(now), version));
         }
         // The version and the records are read on one snapshot, so what is kept under a version
         // is exactly what that version holds.
@@ -82,7 +82,23 @@ impl ReadCache {
             kept.tokens.clear();
         }
         kept.tokens.insert(slot, Arc::clone(&holder));
-        Ok(holder.judge(now))
+        Ok(at_version(holder.judge(now), version))
+    }
+
+    /// The profile as [`ReadCache::profile`] gives it, for a request whose token was checked at
+    /// `auth`'s state version: if the profile kept is the one of that version, it is returned
+    /// without reading the version again (one read of the vault per request, not two, and the
+    /// answer is of the same moment as the authorization); otherwise it is read as usual.
+    pub fn profile_for(&self, vault: &Vault, auth: &Authorized) -> Result<Arc<Profile>> {
+        if let Some(version) = auth.state_version {
+            let kept = self.kept();
+            if kept.version == Some(version)
+                && let Some(profile) = &kept.profile
+            {
+                return Ok(Arc::clone(profile));
+            }
+        }
+        self.profile(vault)
     }
 
     /// The whole profile like [`Vault::profile`] (checked against its manifest), read from the
@@ -97,6 +113,14 @@ impl ReadCache {
         self.at(version).profile = Some(Arc::clone(&profile));
         Ok(profile)
     }
+}
+
+/// A judgement with the state version it was made at.
+fn at_version(
+    judged: std::result::Result<Authorized, TokenProblem>,
+    version: i64,
+) -> std::result::Result<Authorized, TokenProblem> {
+    judged.map(|auth| Authorized { state_version: Some(version), ..auth })
 }
 
 /// Runs `read` in one read transaction (one snapshot of the database).
@@ -164,6 +188,32 @@ mod tests {
         owner.set_field(Field::HomeCountry, &Field::HomeCountry.parse("FR").unwrap()).unwrap();
         let fresh = cache.profile(&vault).unwrap();
         assert_eq!(fresh.fields.get(&Field::HomeCountry), Some(&FieldValue::Text("FR".into())));
+    }
+
+    #[test]
+    fn a_request_reads_the_profile_of_its_authorizations_moment_then_the_next_sees_the_change() {
+        let (_dir, vault) = vault();
+        let owner = vault.reopen().unwrap();
+        owner.set_field(Field::HomeCountry, &Field::HomeCountry.parse("FR").unwrap()).unwrap();
+        let (token, _) = token(&owner);
+        let cache = ReadCache::new();
+        let now = Timestamp::now();
+        let auth = cache.authorize(&vault, &token, now).unwrap().unwrap();
+        assert!(auth.state_version.is_some(), "a cached authorization names its version");
+        let kept = cache.profile_for(&vault, &auth).unwrap();
+        owner.set_field(Field::HomeCountry, &Field::HomeCountry.parse("DE").unwrap()).unwrap();
+        // The same request: the profile kept at its authorization's version, not read again.
+        let same = cache.profile_for(&vault, &auth).unwrap();
+        assert!(Arc::ptr_eq(&kept, &same));
+        assert_eq!(same.fields.get(&Field::HomeCountry), Some(&FieldValue::Text("FR".into())));
+        // The next request is authorized at the new version and reads the new profile.
+        let next = cache.authorize(&vault, &token, now).unwrap().unwrap();
+        assert_ne!(next.state_version, auth.state_version);
+        let fresh = cache.profile_for(&vault, &next).unwrap();
+        assert_eq!(fresh.fields.get(&Field::HomeCountry), Some(&FieldValue::Text("DE".into())));
+        // An authorization older than what is kept never brings the old profile back.
+        let late = cache.profile_for(&vault, &auth).unwrap();
+        assert_eq!(late.fields.get(&Field::HomeCountry), Some(&FieldValue::Text("DE".into())));
     }
 
     #[test]

@@ -178,6 +178,7 @@ impl TokenHolder {
             token_issued_at: self.token.issued_at,
             brand: Arc::clone(&self.brand),
             grant: Arc::clone(&self.grant),
+            state_version: None,
         };
         match reason {
             Some(reason) => Err(TokenProblem::NotLive { auth: Box::new(auth), reason }),
@@ -217,6 +218,11 @@ pub struct Authorized {
     pub token_issued_at: Timestamp,
     pub brand: Arc<Brand>,
     pub grant: Arc<Grant>,
+    /// The vault's state version the grant was read at, when it came through a [`ReadCache`]:
+    /// the rest of the request reads what the cache kept at that version without asking again.
+    ///
+    /// [`ReadCache`]: crate::cache::ReadCache
+    pub state_version: Option<i64>,
 }
 
 /// Why a token does not authorize anything.

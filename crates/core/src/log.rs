@@ -191,11 +191,13 @@ impl Vault {
         {
             let mut insert =
                 tx.prepare_cached("INSERT INTO access_log (seq, record, link) VALUES (?1, ?2, ?3)")?;
-            for record in records {
-                // Positions follow the checkpoint's head, never reusing one: after entries were
-                // cut from the end, the next one leaves a gap that `verify_log` names.
-                let seq = checkpoint.head_seq + 1;
-                let sealed = self.seal(&place(seq), &record.json)?;
+            // Positions follow the checkpoint's head, never reusing one: after entries were cut
+            // from the end, the next one leaves a gap that `verify_log` names.
+            let first = checkpoint.head_seq + 1;
+            let values: Vec<_> =
+                (first..).zip(&records).map(|(seq, record)| (place(seq), record.json.as_slice())).collect();
+            let sealed_all = self.keys.seal_each(&values)?;
+            for ((record, sealed), seq) in records.into_iter().zip(sealed_all).zip(first..) {
                 let link = self.keys.chain_link(&checkpoint.head_link, seq, &sealed);
                 insert.execute(params![seq, sealed, link.as_slice()])?;
                 checkpoint =
