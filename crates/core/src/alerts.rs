@@ -124,20 +124,26 @@ impl Vault {
             let cursor = self.scan_cursor()?;
             let index = self.index()?;
             // One row more than a chunk says whether this chunk is the scan's last.
-            let mut rows: Vec<(i64, i64, i64, Option<i64>, i64)> = index
+            // Runs of alike entries (see `review`): the rules look at each run's first entry not
+            // scanned yet; a run extended since the last scan is seen again from where it left.
+            let mut rows: Vec<(i64, i64, i64, i64, Option<i64>, i64)> = index
                 .prepare_cached(
-                    "SELECT seq, at, brand, purpose, outcome FROM access_index WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                    "SELECT first_seq, last_seq, at, brand, purpose, outcome FROM access_run
+                     WHERE last_seq > ?1 ORDER BY first_seq LIMIT ?2",
                 )?
-                .query_map([cursor, CHUNK + 1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .query_map([cursor, CHUNK + 1], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })?
                 .collect::<Result<_, _>>()?;
             let last_chunk = rows.len() <= CHUNK as usize;
             rows.truncate(CHUNK as usize);
-            let Some(&(last, ..)) = rows.last() else { return Ok(raised) };
+            let Some(&(_, last, ..)) = rows.last() else { return Ok(raised) };
             let mut found = Vec::new();
             let mut purposes_seen = HashSet::new();
             let watched = [self.outcome_tag(Outcome::Narrowed), self.outcome_tag(Outcome::Refused)];
-            for &(seq, at, brand, purpose, outcome) in &rows {
-                busiest.insert(brand, (seq, at));
+            for &(first, run_last, at, brand, purpose, outcome) in &rows {
+                let seq = first.max(cursor + 1);
+                busiest.insert(brand, (run_last, at));
                 if let Some(purpose) = purpose
                     && purposes_seen.insert((brand, purpose))
                     && Self::is_new_purpose(index, brand, purpose, seq)?
@@ -263,9 +269,9 @@ impl Vault {
                 .is_some())
         };
         let known_brand =
-            earlier("SELECT 1 FROM access_index WHERE brand = ?1 AND seq < ?2 LIMIT 1", &[brand, seq])?;
+            earlier("SELECT 1 FROM access_run WHERE brand = ?1 AND first_seq < ?2 LIMIT 1", &[brand, seq])?;
         let used = earlier(
-            "SELECT 1 FROM access_index WHERE brand = ?1 AND purpose = ?2 AND seq < ?3 LIMIT 1",
+            "SELECT 1 FROM access_run WHERE brand = ?1 AND purpose = ?2 AND first_seq < ?3 LIMIT 1",
             &[brand, purpose, seq],
         )?;
         Ok(known_brand && !used)
@@ -275,7 +281,9 @@ impl Vault {
     /// before, if the hour is a spike. A brand without a day of history before has no usual rate.
     fn spike(tx: &rusqlite::Connection, brand: i64, at: i64) -> Result<Option<(i64, i64)>> {
         let hour: i64 = tx
-            .prepare_cached("SELECT count(*) FROM access_index WHERE at > ?1 AND at <= ?2 AND brand = ?3")?
+            .prepare_cached(
+                "SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM access_run WHERE at > ?1 AND at <= ?2 AND brand = ?3",
+            )?
             .query_row(params![at - HOUR, at, brand], |r| r.get(0))?;
         if hour < SPIKE_MIN_PER_HOUR {
             return Ok(None);

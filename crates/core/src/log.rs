@@ -335,11 +335,12 @@ impl Vault {
         let mut checkpoint = self.checkpoint()?;
         // The index proposes where to cut (entries it does not hold yet are never cut); the log
         // itself decides: the last entry cut must be due, and the first one kept must not be.
-        let (first_kept, indexed): (Option<i64>, i64) = self.index()?.query_row(
-            "SELECT (SELECT min(seq) FROM access_index WHERE at >= ?1), (SELECT coalesce(max(seq), 0) FROM access_index)",
+        let first_kept: Option<i64> = self.index()?.query_row(
+            "SELECT min(first_seq) FROM access_run WHERE at >= ?1",
             [cutoff.as_second()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
         )?;
+        let indexed = crate::review::indexed_through(self.index()?)?;
         let through = first_kept.map_or(indexed, |s| s - 1);
         let previous = self.stored_log_start()?;
         if through <= previous.as_ref().map_or(0, |s| s.after_seq) {
@@ -681,7 +682,7 @@ mod tests {
         vault.append_batch(entries).unwrap();
         vault.set_log_retention_days(Some(1)).unwrap();
         assert!(vault.set_log_retention_days(Some(MAX_RETENTION_DAYS + 1)).is_err());
-        vault.index().unwrap().execute("UPDATE access_index SET at = 0", []).unwrap();
+        vault.index().unwrap().execute("UPDATE access_run SET at = 0", []).unwrap();
         let refused = vault.prune_log(now).unwrap_err().to_string();
         assert!(refused.contains("disagrees"), "{refused}");
         assert_eq!(vault.access_log(100).unwrap().len(), 10, "nothing was pruned");

@@ -1,15 +1,16 @@
 //! Reading the access log as its owner: filtered, newest first, a page at a time; counts per
 //! brand and day; and "what does this brand know about me".
 //!
-//! Entries are sealed, so they cannot be filtered in SQL. Beside each entry the log writer keeps,
-//! in the same transaction, an index of blind tags (64-bit keyed hashes of the brand, grant,
-//! purpose, outcome and fields; only the time is in the clear), per-day counts and, per brand,
-//! what it was disclosed. Queries select by tag, then open the entries they return and check each
+//! Entries are sealed, so they cannot be filtered in SQL. Beside the log, in a file of its own, an
+//! index keeps blind tags (64-bit keyed hashes of the brand, grant, purpose, outcome and fields;
+//! only the time is in the clear) by runs of consecutive entries alike in all of these and in the
+//! same second, per-day counts and, per brand, what it was disclosed. Queries select by tag, then open the entries they return and check each
 //! against the filter: an index altered behind Butler's back cannot make an entry say what it does
 //! not say (such entries are left out and named as unreadable, like missing or altered ones).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -85,6 +86,10 @@ pub(crate) struct IndexFacts {
     outcome: Outcome,
     fields: BTreeSet<String>,
     disclosed: Vec<(String, Mode)>,
+    /// A hash of what was asked, disclosed (in which mode) and withheld (why): entries of one
+    /// run have the same. Only ever compared with another, so it need not be stable across
+    /// versions (a different one starts a new run).
+    shape: i64,
 }
 
 impl IndexFacts {
@@ -99,7 +104,20 @@ impl IndexFacts {
             outcome: Outcome::Refused,
             fields: BTreeSet::new(),
             disclosed: Vec::new(),
+            shape: 0,
         }
+    }
+
+    /// Whether the index keeps the same of both (but their positions).
+    fn alike(&self, other: &Self) -> bool {
+        self.at == other.at
+            && self.shape == other.shape
+            && self.outcome == other.outcome
+            && self.client_id == other.client_id
+            && self.grant_id == other.grant_id
+            && self.purpose == other.purpose
+            && self.disclosed == other.disclosed
+            && self.fields == other.fields
     }
 
     pub(crate) fn of(entry: &AccessEntry) -> Self {
@@ -110,6 +128,14 @@ impl IndexFacts {
             .chain(entry.disclosed.iter().map(|d| d.field.clone()))
             .chain(entry.withheld.iter().map(|w| w.field.clone()))
             .collect();
+        let mut shape = std::hash::DefaultHasher::new();
+        entry.asked.hash(&mut shape);
+        for d in &entry.disclosed {
+            (&d.field, d.mode).hash(&mut shape);
+        }
+        for w in &entry.withheld {
+            (&w.field, w.reason).hash(&mut shape);
+        }
         Self {
             at: entry.at.as_second(),
             client_id: entry.client_id.clone(),
@@ -118,6 +144,7 @@ impl IndexFacts {
             outcome: entry.outcome,
             fields,
             disclosed: entry.disclosed.iter().map(|d| (d.field.clone(), d.mode)).collect(),
+            shape: i64::from_ne_bytes(shape.finish().to_ne_bytes()),
         }
     }
 }
@@ -132,6 +159,67 @@ const DAY: i64 = 86_400;
 
 /// Brand, field and mode, grant, purpose: the tags one line of what a brand knows is kept under.
 type KnowledgeKey = (i64, i64, i64, i64);
+
+/// What the index keeps of an entry, but its position: entries alike in it, one after the other,
+/// make one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunKey {
+    at: i64,
+    brand: i64,
+    grant: Option<i64>,
+    purpose: Option<i64>,
+    outcome: i64,
+    shape: i64,
+}
+
+/// A run of entries `first..=last`, as the indexing goes.
+struct Run {
+    first: i64,
+    last: i64,
+    key: RunKey,
+    /// Its fields' tags (for a new run; a stored run has its rows already).
+    fields: Vec<i64>,
+    /// Whether the index has a row for it already.
+    stored: bool,
+    /// Whether it changed since it was read or made.
+    dirty: bool,
+}
+
+/// The index's last run, which the next entries may extend.
+fn last_run(index: &Connection) -> Result<Option<Run>> {
+    Ok(index
+        .prepare_cached(
+            "SELECT first_seq, last_seq, at, brand, grant_slot, purpose, outcome, shape
+             FROM access_run ORDER BY first_seq DESC LIMIT 1",
+        )?
+        .query_row([], |r| {
+            Ok(Run {
+                first: r.get(0)?,
+                last: r.get(1)?,
+                key: RunKey {
+                    at: r.get(2)?,
+                    brand: r.get(3)?,
+                    grant: r.get(4)?,
+                    purpose: r.get(5)?,
+                    outcome: r.get(6)?,
+                    shape: r.get(7)?,
+                },
+                fields: Vec::new(),
+                stored: true,
+                dirty: false,
+            })
+        })
+        .optional()?)
+}
+
+/// The last entry the index holds (0 if none).
+pub(crate) fn indexed_through(index: &Connection) -> Result<i64> {
+    Ok(index
+        .prepare_cached("SELECT last_seq FROM access_run ORDER BY first_seq DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
 
 impl Vault {
     /// A blind tag for the log's index: the first 64 bits of the blind-index HMAC.
@@ -169,28 +257,69 @@ impl Vault {
         self.tag("log.field_mode", &field_mode(field, mode))
     }
 
-    /// Indexes appended entries, within the caller's transaction.
+    /// Indexes appended entries, within the caller's transaction: each extends the run before it
+    /// if it is alike and follows it, else starts a run of its own.
     pub(crate) fn index_entries(&self, tx: &Connection, entries: &[(i64, IndexFacts)]) -> Result<()> {
-        let mut index = tx.prepare_cached(
-            "INSERT INTO access_index (seq, at, brand, grant_slot, purpose, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        let mut insert_run = tx.prepare_cached(
+            "INSERT INTO access_run (first_seq, last_seq, at, brand, grant_slot, purpose, outcome, shape)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
+        let mut extend_run = tx.prepare_cached("UPDATE access_run SET last_seq = ?2 WHERE first_seq = ?1")?;
         let mut field =
-            tx.prepare_cached("INSERT OR IGNORE INTO access_field (field, seq) VALUES (?1, ?2)")?;
+            tx.prepare_cached("INSERT OR IGNORE INTO access_run_field (field, first_seq) VALUES (?1, ?2)")?;
+        let mut flush = |run: &Run| -> Result<()> {
+            if run.stored {
+                extend_run.execute(rusqlite::params![run.first, run.last])?;
+            } else {
+                let k = &run.key;
+                insert_run.execute(rusqlite::params![
+                    run.first, run.last, k.at, k.brand, k.grant, k.purpose, k.outcome, k.shape
+                ])?;
+                for tag in &run.fields {
+                    field.execute(rusqlite::params![tag, run.first])?;
+                }
+            }
+            Ok(())
+        };
+        let mut run = last_run(tx)?;
         let mut daily: HashMap<(i64, i64, i64), i64> = HashMap::new();
         let mut known: HashMap<KnowledgeKey, (i64, i64, i64)> = HashMap::new();
+        // An entry alike the one before (as a run's entries are) takes its tags as they are.
+        let mut prev: Option<(&IndexFacts, RunKey, Vec<KnowledgeKey>)> = None;
         for (seq, facts) in entries {
-            let brand = self.brand_tag(&facts.client_id);
-            let grant = facts.grant_id.as_deref().map(|g| self.grant_tag(g));
-            let purpose = facts.purpose.as_deref().map(|p| self.purpose_tag(p));
-            let outcome = self.outcome_tag(facts.outcome);
-            index.execute(rusqlite::params![seq, facts.at, brand, grant, purpose, outcome])?;
-            for name in &facts.fields {
-                field.execute(rusqlite::params![self.field_tag(name), seq])?;
+            if !prev.as_ref().is_some_and(|(p, ..)| p.alike(facts)) {
+                let brand = self.brand_tag(&facts.client_id);
+                let grant = facts.grant_id.as_deref().map(|g| self.grant_tag(g));
+                let purpose = facts.purpose.as_deref().map(|p| self.purpose_tag(p));
+                let outcome = self.outcome_tag(facts.outcome);
+                let key = RunKey { at: facts.at, brand, grant, purpose, outcome, shape: facts.shape };
+                let knowledge = facts
+                    .disclosed
+                    .iter()
+                    .map(|(name, mode)| {
+                        (brand, self.field_mode_tag(name, *mode), grant.unwrap_or(0), purpose.unwrap_or(0))
+                    })
+                    .collect();
+                prev = Some((facts, key, knowledge));
             }
-            *daily.entry((brand, facts.at.div_euclid(DAY), outcome)).or_default() += 1;
-            for (name, mode) in &facts.disclosed {
-                let key = (brand, self.field_mode_tag(name, *mode), grant.unwrap_or(0), purpose.unwrap_or(0));
-                let slot = known.entry(key).or_insert((facts.at, facts.at, 0));
+            let Some((_, key, knowledge)) = &prev else { unreachable!("set just above") };
+            match &mut run {
+                Some(current) if current.key == *key && current.last + 1 == *seq => {
+                    current.last = *seq;
+                    current.dirty = true;
+                }
+                _ => {
+                    if let Some(done) = run.take().filter(|r| r.dirty) {
+                        flush(&done)?;
+                    }
+                    let fields = facts.fields.iter().map(|name| self.field_tag(name)).collect();
+                    run =
+                        Some(Run { first: *seq, last: *seq, key: *key, fields, stored: false, dirty: true });
+                }
+            }
+            *daily.entry((key.brand, facts.at.div_euclid(DAY), key.outcome)).or_default() += 1;
+            for k in knowledge {
+                let slot = known.entry(*k).or_insert((facts.at, facts.at, 0));
                 *slot = (slot.0.min(facts.at), slot.1.max(facts.at), slot.2 + 1);
             }
         }
@@ -198,6 +327,9 @@ impl Vault {
             "INSERT INTO log_daily (brand, day, outcome, n) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (brand, day, outcome) DO UPDATE SET n = n + excluded.n",
         )?;
+        if let Some(done) = run.filter(|r| r.dirty) {
+            flush(&done)?;
+        }
         for ((brand, day, outcome), n) in daily {
             upsert_daily.execute(rusqlite::params![brand, day, outcome, n])?;
         }
@@ -224,11 +356,9 @@ impl Vault {
         let index = self.index()?;
         // The index first: an entry committed and indexed in between cannot look like one the
         // log does not have.
-        let (lowest, indexed): (Option<i64>, i64) = index.query_row(
-            "SELECT (SELECT min(seq) FROM access_index), (SELECT coalesce(max(seq), 0) FROM access_index)",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let lowest: Option<i64> =
+            index.query_row("SELECT min(first_seq) FROM access_run", [], |r| r.get(0))?;
+        let indexed = indexed_through(index)?;
         let head = self.checkpoint()?.head_seq;
         let start = self.log_start()?.map_or(0, |s| s.0);
         if indexed > head {
@@ -240,8 +370,7 @@ impl Vault {
         }
         let mut done = 0;
         loop {
-            let from: i64 =
-                index.query_row("SELECT coalesce(max(seq), 0) FROM access_index", [], |r| r.get(0))?;
+            let from = indexed_through(index)?;
             let pending: Vec<(i64, Vec<u8>)> = self
                 .conn
                 .prepare_cached("SELECT seq, record FROM access_log WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
@@ -271,8 +400,7 @@ impl Vault {
     pub(crate) fn index_facts(&self, facts: Vec<(i64, IndexFacts)>) -> Result<u64> {
         let index = self.index()?;
         let tx = rusqlite::Transaction::new_unchecked(index, rusqlite::TransactionBehavior::Immediate)?;
-        let indexed: i64 =
-            tx.query_row("SELECT coalesce(max(seq), 0) FROM access_index", [], |r| r.get(0))?;
+        let indexed = indexed_through(&tx)?;
         let fresh: Vec<(i64, IndexFacts)> = facts.into_iter().filter(|(seq, _)| *seq > indexed).collect();
         let Some(&(first, _)) = fresh.first() else { return Ok(0) };
         let start = self.log_start()?.map_or(0, |s| s.0);
@@ -289,7 +417,11 @@ impl Vault {
     /// Butler's back), empties the index to be rebuilt from the log. Returns whether it held.
     pub fn check_log_index(&self) -> Result<bool> {
         self.catch_up_log_index()?;
-        let indexed: i64 = self.index()?.query_row("SELECT count(*) FROM access_index", [], |r| r.get(0))?;
+        let indexed: i64 = self.index()?.query_row(
+            "SELECT coalesce(sum(last_seq - first_seq + 1), 0) FROM access_run",
+            [],
+            |r| r.get(0),
+        )?;
         let logged: i64 = self.conn.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0))?;
         if indexed == logged {
             return Ok(true);
@@ -303,8 +435,18 @@ impl Vault {
     pub(crate) fn unindex_through(&self, seq: i64) -> Result<()> {
         let index = self.index()?;
         let tx = rusqlite::Transaction::new_unchecked(index, rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute("DELETE FROM access_index WHERE seq <= ?1", [seq])?;
-        tx.execute("DELETE FROM access_field WHERE seq <= ?1", [seq])?;
+        tx.execute(
+            "DELETE FROM access_run_field WHERE first_seq IN (SELECT first_seq FROM access_run WHERE last_seq <= ?1)",
+            [seq],
+        )?;
+        tx.execute("DELETE FROM access_run WHERE last_seq <= ?1", [seq])?;
+        // A run across the cut now starts after it.
+        tx.execute(
+            "UPDATE access_run_field SET first_seq = ?1 + 1
+             WHERE first_seq IN (SELECT first_seq FROM access_run WHERE first_seq <= ?1)",
+            [seq],
+        )?;
+        tx.execute("UPDATE access_run SET first_seq = ?1 + 1 WHERE first_seq <= ?1", [seq])?;
         tx.commit()?;
         Ok(())
     }
@@ -316,15 +458,15 @@ impl Vault {
         }
         self.catch_up_log_index()?;
         let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-        // With a field, the walk goes down that field's entries (newest first) and looks each up;
-        // without, down the index itself.
+        // With a field, the walk goes down that field's runs (newest first) and looks each up;
+        // without, down the runs themselves.
         let mut sql = if let Some(field) = &filter.field {
             args.push(Box::new(self.field_tag(field)));
             String::from(
-                "SELECT i.seq FROM access_field f JOIN access_index i ON i.seq = f.seq WHERE f.field = ?1",
+                "SELECT r.first_seq, r.last_seq FROM access_run_field f JOIN access_run r ON r.first_seq = f.first_seq WHERE f.field = ?1",
             )
         } else {
-            String::from("SELECT i.seq FROM access_index i WHERE 1")
+            String::from("SELECT r.first_seq, r.last_seq FROM access_run r WHERE 1")
         };
         let mut bind = |sql: &mut String, clause: &str, value: Box<dyn ToSql>| {
             sql.push_str(" AND ");
@@ -332,19 +474,19 @@ impl Vault {
             args.push(value);
         };
         if let Some(brand) = &filter.brand {
-            bind(&mut sql, "i.brand = ?", Box::new(self.brand_tag(brand)));
+            bind(&mut sql, "r.brand = ?", Box::new(self.brand_tag(brand)));
         }
         if let Some(purpose) = &filter.purpose {
-            bind(&mut sql, "i.purpose = ?", Box::new(self.purpose_tag(purpose)));
+            bind(&mut sql, "r.purpose = ?", Box::new(self.purpose_tag(purpose)));
         }
         if let Some(outcome) = filter.outcome {
-            bind(&mut sql, "i.outcome = ?", Box::new(self.outcome_tag(outcome)));
+            bind(&mut sql, "r.outcome = ?", Box::new(self.outcome_tag(outcome)));
         }
         if let Some(since) = filter.since {
-            bind(&mut sql, "i.at >= ?", Box::new(since.as_second()));
+            bind(&mut sql, "r.at >= ?", Box::new(since.as_second()));
         }
         if let Some(until) = filter.until {
-            bind(&mut sql, "i.at < ?", Box::new(until.as_second()));
+            bind(&mut sql, "r.at < ?", Box::new(until.as_second()));
         }
         if let Some(text) = &filter.text {
             let (brands, fields) = self.text_matches(text)?;
@@ -352,21 +494,33 @@ impl Vault {
             // Tags are integers computed here, never text from the caller.
             let _ = write!(
                 sql,
-                " AND (i.brand IN ({}) OR EXISTS (SELECT 1 FROM access_field t WHERE t.field IN ({}) AND t.seq = i.seq))",
+                " AND (r.brand IN ({}) OR EXISTS (SELECT 1 FROM access_run_field t WHERE t.field IN ({}) AND t.first_seq = r.first_seq))",
                 list(&brands),
                 list(&fields)
             );
         }
         if let Some(before) = before {
-            bind(&mut sql, "i.seq < ?", Box::new(before));
+            bind(&mut sql, "r.first_seq < ?", Box::new(before));
         }
-        let order = if filter.field.is_some() { "f.seq" } else { "i.seq" };
-        let _ = write!(sql, " ORDER BY {order} DESC LIMIT {}", limit.saturating_add(1));
-        let mut seqs: Vec<i64> = self
-            .index()?
-            .prepare(&sql)?
-            .query_map(params_from_iter(args.iter()), |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let order = if filter.field.is_some() { "f.first_seq" } else { "r.first_seq" };
+        let _ = write!(sql, " ORDER BY {order} DESC");
+        // Runs do not overlap, so newest run first and, within each, newest entry first is the
+        // log's order; the walk stops one entry past the page.
+        let wanted = limit.saturating_add(1);
+        let newest = before.map_or(i64::MAX, |b| b - 1);
+        let mut seqs: Vec<i64> = Vec::new();
+        let index = self.index()?;
+        let mut stmt = index.prepare(&sql)?;
+        let mut runs = stmt.query(params_from_iter(args.iter()))?;
+        'runs: while let Some(row) = runs.next()? {
+            let (first, last): (i64, i64) = (row.get(0)?, row.get(1)?);
+            for seq in (first..=last.min(newest)).rev() {
+                if seqs.len() == wanted {
+                    break 'runs;
+                }
+                seqs.push(seq);
+            }
+        }
         let next = (seqs.len() > limit).then(|| {
             seqs.truncate(limit);
             seqs[limit - 1]
@@ -583,11 +737,50 @@ mod tests {
                 agreement: None,
             });
         }
-        let seqs = vault.append_batch(entries.clone()).unwrap();
+        let mut seqs = vault.append_batch(entries.clone()).unwrap();
+        // Then a burst in one second: a run of 40 alike entries committed in two batches (the
+        // second extends the run the first left in the index), one of the other brand, and 5
+        // alike again (a run of their own).
+        let burst_at = start + jiff::SignedDuration::from_hours(200);
+        let like = |n: usize, of: &AccessEntry| vec![AccessEntry { at: burst_at, ..of.clone() }; n];
+        let shop_read = entries
+            .iter()
+            .find(|e| e.client_id == shop.client_id && e.outcome == Outcome::Disclosed)
+            .unwrap()
+            .clone();
+        let news_read = entries.iter().find(|e| e.client_id == news.client_id).unwrap().clone();
+        for batch in
+            [like(25, &shop_read), [like(15, &shop_read), like(1, &news_read), like(5, &shop_read)].concat()]
+        {
+            seqs.extend(vault.append_batch(batch.clone()).unwrap());
+            entries.extend(batch);
+        }
         for (e, seq) in entries.iter_mut().zip(seqs) {
             e.seq = seq;
         }
         (entries, [shop.client_id, news.client_id])
+    }
+
+    #[test]
+    fn alike_entries_in_one_second_share_a_run_even_across_commits() {
+        let (_dir, vault) = vault();
+        let (entries, _) = scripted(&vault);
+        let runs: Vec<(i64, i64)> = vault
+            .index()
+            .unwrap()
+            .prepare("SELECT first_seq, last_seq FROM access_run ORDER BY first_seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // 60 entries two hours apart, then the burst: 40 in one run, 1, then 5.
+        assert_eq!(runs.len(), 63);
+        assert_eq!(runs[60], (61, 100));
+        assert_eq!(runs[61], (101, 101));
+        assert_eq!(runs[62], (102, 106));
+        assert_eq!(entries.len(), 106);
+        assert!(vault.check_log_index().unwrap(), "the runs count every entry");
     }
 
     /// Reads every page of a query, following the cursor.
@@ -679,6 +872,59 @@ mod tests {
     }
 
     #[test]
+    fn entries_cut_from_the_start_leave_the_rest_of_their_run_indexed() {
+        let (_dir, vault) = vault();
+        let (entries, [shop, _]) = scripted(&vault);
+        vault.unindex_through(80).unwrap();
+        let index = vault.index().unwrap();
+        let run: (i64, i64) = index
+            .query_row("SELECT first_seq, last_seq FROM access_run ORDER BY first_seq LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(run, (81, 100), "the run across the cut starts after it");
+        let stale: i64 = index
+            .query_row("SELECT count(*) FROM access_run_field WHERE first_seq <= 80", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stale, 0);
+        let filter =
+            LogFilter { field: Some("birth_date".into()), brand: Some(shop), ..LogFilter::default() };
+        let seqs: Vec<i64> = all_pages(&vault, &filter, 7).iter().map(|e| e.seq).collect();
+        let expected: Vec<i64> =
+            entries.iter().rev().filter(|e| e.seq > 80 && matches(e, &filter)).map(|e| e.seq).collect();
+        assert_eq!(seqs, expected);
+        assert!(seqs.contains(&81) && !seqs.contains(&80));
+    }
+
+    #[test]
+    fn an_index_of_one_row_per_entry_is_dropped_and_rebuilt_without_counting_twice() {
+        let (_dir, vault) = vault();
+        let (entries, _) = scripted(&vault);
+        vault
+            .index()
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE access_index (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+                 CREATE TABLE access_field (field INTEGER NOT NULL, seq INTEGER NOT NULL);",
+            )
+            .unwrap();
+        let reopened = vault.reopen().unwrap();
+        let counted: u64 = reopened.log_counts(None, None).unwrap().iter().map(|c| c.requests).sum();
+        assert_eq!(counted, entries.len() as u64);
+        assert_eq!(all_pages(&reopened, &LogFilter::default(), 50).len(), entries.len());
+        let old: i64 = reopened
+            .index()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name IN ('access_index', 'access_field')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old, 0);
+    }
+
+    #[test]
     fn an_index_altered_in_the_file_is_reported_not_believed() {
         let (_dir, vault) = vault();
         let (entries, [shop, news]) = scripted(&vault);
@@ -687,7 +933,7 @@ mod tests {
             .index()
             .unwrap()
             .execute(
-                "UPDATE access_index SET brand = ?1 WHERE seq = ?2",
+                "UPDATE access_run SET brand = ?1 WHERE first_seq = ?2",
                 rusqlite::params![vault.brand_tag(&shop), victim],
             )
             .unwrap();
@@ -748,7 +994,7 @@ mod tests {
         let (entries, [shop, _]) = scripted(&vault);
         let filter = LogFilter { brand: Some(shop), ..LogFilter::default() };
         let before = vault.query_log(&filter, None, 1000).unwrap().entries.len();
-        vault.index().unwrap().execute("DELETE FROM access_index WHERE seq IN (10, 20)", []).unwrap();
+        vault.index().unwrap().execute("DELETE FROM access_run WHERE first_seq IN (10, 20)", []).unwrap();
         assert!(vault.query_log(&filter, None, 1000).unwrap().entries.len() < before, "rows hidden");
         assert!(!vault.check_log_index().unwrap(), "the check notices");
         assert_eq!(vault.query_log(&filter, None, 1000).unwrap().entries.len(), before);
