@@ -480,12 +480,15 @@ impl LogWriter {
     /// Starts the writer on its own connection to the vault.
     pub fn start(vault: Vault) -> Result<Self> {
         let indexer = vault.reopen()?;
-        // Entries the index does not hold yet are indexed before any new one.
-        indexer.catch_up_log_index()?;
         let (to_index, indexing) = mpsc::channel::<Indexable>();
         std::thread::Builder::new()
             .name("butler-log-index".into())
             .spawn(move || {
+                // Entries the index does not hold yet (a lost index, one in an older format) are
+                // indexed first, on this thread: the server answers meanwhile, and what it logs
+                // waits in the channel. The index is derived: if this fails, the next query's
+                // catch-up does it.
+                let _ = indexer.catch_up_log_index();
                 // Ends when the writer's thread ends. Facts are gathered for a moment before
                 // they are written: one transaction for many commits writes each index page
                 // once instead of once per commit (a quarter of the server's time otherwise).
@@ -571,6 +574,45 @@ mod tests {
             measure: None,
             agreement: None,
         }
+    }
+
+    #[test]
+    fn the_writer_logs_even_when_its_index_cannot_be_caught_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault =
+            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+        vault.append_batch((0..50).map(entry).collect()).unwrap();
+        // The index is derived: a damaged index file must not stop the log.
+        let index = crate::vault::index_path(vault.path());
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", index.display()));
+        }
+        std::fs::write(&index, vec![0x5a; 8192]).unwrap();
+        let writer = LogWriter::start(vault.reopen().unwrap()).unwrap();
+        assert_eq!(writer.append(entry(50)).unwrap(), 51);
+        drop(writer);
+        assert_eq!(vault.verify_log(|_| {}).unwrap(), Ok(51));
+    }
+
+    #[test]
+    fn a_writer_started_on_an_index_behind_the_log_catches_it_up_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault =
+            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+        vault.append_batch((0..300).map(entry).collect()).unwrap();
+        crate::vault::clear_index(vault.index().unwrap()).unwrap();
+        let writer = LogWriter::start(vault.reopen().unwrap()).unwrap();
+        writer.append(entry(300)).unwrap();
+        let indexed = || crate::review::indexed_through(vault.index().unwrap()).unwrap();
+        // Bounded: the indexer writes within a moment (every 100 ms).
+        for _ in 0..100 {
+            if indexed() == 301 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(indexed(), 301, "the old entries and the new one, without a query asking");
+        assert!(vault.check_log_index().unwrap());
     }
 
     #[test]
