@@ -67,7 +67,7 @@ pub async fn judge(state: &AppState, request: &mut Request) -> Result<(), Respon
         true
     } else {
         let (now, asked) = (state.now(), origin.clone());
-        match state.read(move |v, _| Ok(v.origin_allowed(&asked, now)?)).await {
+        match state.read(move |v, cache| Ok(cache.origin_allowed(v, &asked, now)?)).await {
             Ok(allowed) => allowed,
             Err(e) => return Err(axum::response::IntoResponse::into_response(e)),
         }

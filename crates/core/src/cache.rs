@@ -35,6 +35,8 @@ struct Kept {
     version: Option<i64>,
     profile: Option<Arc<Profile>>,
     tokens: HashMap<Slot, Arc<TokenHolder>>,
+    /// The web origins active grants allow, with their grants' ends.
+    origins: Option<Arc<Vec<(String, Timestamp)>>>,
 }
 
 impl ReadCache {
@@ -112,6 +114,23 @@ impl ReadCache {
         let profile = Arc::new(profile);
         self.at(version).profile = Some(Arc::clone(&profile));
         Ok(profile)
+    }
+
+    /// Whether a live grant allows calls from the web origin `origin`, like
+    /// [`Vault::origin_allowed`], reading the grants only when the state version moved (a
+    /// page's every call carries its `Origin`).
+    pub fn origin_allowed(&self, vault: &Vault, origin: &str, now: Timestamp) -> Result<bool> {
+        let version = vault.state_version()?;
+        let kept = self.at(version).origins.clone();
+        let origins = if let Some(origins) = kept {
+            origins
+        } else {
+            let (version, origins) = snapshot(vault, |v| Ok((v.state_version()?, v.web_origins()?)))?;
+            let origins = Arc::new(origins);
+            self.at(version).origins = Some(Arc::clone(&origins));
+            origins
+        };
+        Ok(crate::grants::origin_allowed_by(&origins, origin, now))
     }
 }
 
@@ -214,6 +233,42 @@ mod tests {
         // An authorization older than what is kept never brings the old profile back.
         let late = cache.profile_for(&vault, &auth).unwrap();
         assert_eq!(late.fields.get(&Field::HomeCountry), Some(&FieldValue::Text("DE".into())));
+    }
+
+    #[test]
+    fn a_web_origin_is_allowed_only_while_its_grant_is_live_even_when_changed_elsewhere() {
+        let (_dir, vault) = vault();
+        let owner = vault.reopen().unwrap();
+        let now = Timestamp::now();
+        let registration = crate::brands::Registration {
+            client_name: "Web Shop".into(),
+            client_uri: Some("https://shop.example".into()),
+            purposes: std::collections::BTreeSet::new(),
+            accepted_agreements: None,
+        };
+        let brand = owner.register_brand(registration, now).unwrap();
+        let spec =
+            crate::access::AccessSpec::from_scope("field:home.country purpose:recommend-products").unwrap();
+        let auth = owner.start_device_authorization(&brand.client_id, spec, now).unwrap();
+        let approval = crate::grants::Approval { allow_origin: true, days: Some(1), ..Default::default() };
+        let grant = owner.approve_request(&auth.user_code, &approval, now).unwrap();
+        let cache = ReadCache::new();
+        let origin = "https://shop.example";
+        assert!(cache.origin_allowed(&vault, origin, now).unwrap());
+        assert!(!cache.origin_allowed(&vault, "https://other.example", now).unwrap());
+        owner.set_grant_status(&grant.id, crate::grants::GrantStatus::Paused).unwrap();
+        assert!(!cache.origin_allowed(&vault, origin, now).unwrap(), "a pause stops the very next call");
+        owner.set_grant_status(&grant.id, crate::grants::GrantStatus::Active).unwrap();
+        assert!(cache.origin_allowed(&vault, origin, now).unwrap());
+        let later = now + jiff::SignedDuration::from_hours(48);
+        assert!(
+            !cache.origin_allowed(&vault, origin, later).unwrap(),
+            "the grant's end is judged at each use"
+        );
+        assert_eq!(
+            cache.origin_allowed(&vault, origin, later).unwrap(),
+            vault.origin_allowed(origin, later).unwrap()
+        );
     }
 
     #[test]

@@ -610,7 +610,18 @@ impl Vault {
 
     /// Whether a live grant allows calls from the web origin `origin` at `now`.
     pub fn origin_allowed(&self, origin: &str, now: Timestamp) -> Result<bool> {
-        Ok(self.grants()?.iter().any(|g| g.is_live(now) && g.allowed_origin.as_deref() == Some(origin)))
+        Ok(origin_allowed_by(&self.web_origins()?, origin, now))
+    }
+
+    /// The web origins active grants allow, each with the end of its grant (liveness is also a
+    /// matter of time, judged at each use by [`origin_allowed_by`]).
+    pub(crate) fn web_origins(&self) -> Result<Vec<(String, Timestamp)>> {
+        Ok(self
+            .grants()?
+            .into_iter()
+            .filter(|g| g.status == GrantStatus::Active)
+            .filter_map(|g| g.allowed_origin.map(|origin| (origin, g.expires_at)))
+            .collect())
     }
 
     /// The ids of the tokens their brands revoked (RFC 7009).
@@ -703,6 +714,11 @@ impl Vault {
         )?;
         Ok(())
     }
+}
+
+/// Whether `origin` is among `origins` (from [`Vault::web_origins`]) with its grant not yet ended.
+pub(crate) fn origin_allowed_by(origins: &[(String, Timestamp)], origin: &str, now: Timestamp) -> bool {
+    origins.iter().any(|(allowed, until)| allowed == origin && now < *until)
 }
 
 #[cfg(test)]
