@@ -4,9 +4,10 @@
 //! Entries are sealed, so they cannot be filtered in SQL. Beside the log, in a file of its own, an
 //! index keeps blind tags (64-bit keyed hashes of the brand, grant, purpose, outcome and fields;
 //! only the time is in the clear) by runs of consecutive entries alike in all of these and in the
-//! same second, per-day counts and, per brand, what it was disclosed. Queries select by tag, then open the entries they return and check each
-//! against the filter: an index altered behind Butler's back cannot make an entry say what it does
-//! not say (such entries are left out and named as unreadable, like missing or altered ones).
+//! same second, per-day counts and, per brand, what it was disclosed. Queries select by tag, then
+//! open the entries they return and check each against the filter: an index altered behind
+//! Butler's back cannot make an entry say what it does not say (such entries are left out and
+//! named as unreadable, like missing or altered ones).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;

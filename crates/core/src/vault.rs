@@ -196,9 +196,10 @@ const MIGRATIONS: &[&str] = &[
 /// brand was given. Entries are indexed by runs: consecutive entries alike in all the index keeps
 /// (the second, brand, grant, purpose, outcome, and the shape of what was asked, disclosed and
 /// withheld) share one row, so a brand asking the same thousands of times a second costs the
-/// index one row a second, not one per request. It is derived from the log and rebuilt from it whenever it is missing,
-/// behind, ahead of the log, or made for another vault; so it is written without an fsync per
-/// commit, and never holds up the log's own writes (SQLite allows one writer per file).
+/// index one row a second, not one per request. It is derived from the log and rebuilt from it
+/// whenever it is missing, behind, ahead of the log, or made for another vault; so it is written
+/// without an fsync per commit, and never holds up the log's own writes (SQLite allows one writer
+/// per file).
 const INDEX_SCHEMA: &str = concat!(
     "CREATE TABLE IF NOT EXISTS index_meta (id INTEGER PRIMARY KEY CHECK (id = 1), vault_id BLOB NOT NULL) STRICT;\n",
     "CREATE TABLE IF NOT EXISTS access_run (
