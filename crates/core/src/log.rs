@@ -578,9 +578,7 @@ mod tests {
 
     #[test]
     fn the_writer_logs_even_when_its_index_cannot_be_caught_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault =
-            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+        let (_dir, vault) = crate::testing::vault();
         vault.append_batch((0..50).map(entry).collect()).unwrap();
         // The index is derived: a damaged index file must not stop the log.
         let index = crate::vault::index_path(vault.path());
@@ -596,9 +594,7 @@ mod tests {
 
     #[test]
     fn a_writer_started_on_an_index_behind_the_log_catches_it_up_on_its_own() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault =
-            Vault::create(&dir.path().join("v"), &"a long passphrase".into(), KdfParams::FLOOR).unwrap();
+        let (_dir, vault) = crate::testing::vault();
         vault.append_batch((0..300).map(entry).collect()).unwrap();
         crate::vault::clear_index(vault.index().unwrap()).unwrap();
         let writer = LogWriter::start(vault.reopen().unwrap()).unwrap();

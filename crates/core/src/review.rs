@@ -289,6 +289,9 @@ impl Vault {
         let mut prev: Option<(&IndexFacts, RunKey, Vec<KnowledgeKey>)> = None;
         for (seq, facts) in entries {
             if !prev.as_ref().is_some_and(|(p, ..)| p.alike(facts)) {
+                prev = None;
+            }
+            let (_, key, knowledge) = &*prev.get_or_insert_with(|| {
                 let brand = self.brand_tag(&facts.client_id);
                 let grant = facts.grant_id.as_deref().map(|g| self.grant_tag(g));
                 let purpose = facts.purpose.as_deref().map(|p| self.purpose_tag(p));
@@ -301,9 +304,8 @@ impl Vault {
                         (brand, self.field_mode_tag(name, *mode), grant.unwrap_or(0), purpose.unwrap_or(0))
                     })
                     .collect();
-                prev = Some((facts, key, knowledge));
-            }
-            let Some((_, key, knowledge)) = &prev else { unreachable!("set just above") };
+                (facts, key, knowledge)
+            });
             match &mut run {
                 Some(current) if current.key == *key && current.last + 1 == *seq => {
                     current.last = *seq;
