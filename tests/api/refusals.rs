@@ -107,6 +107,50 @@ async fn wrong_purpose_pause_revoke_and_expiry_are_refused_and_logged() {
     }
 }
 
+fn receipt(res: &reqwest::Response) -> i64 {
+    res.headers()["butler-receipt"].to_str().unwrap().trim_start_matches("log-").parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_change_made_between_two_requests_shows_in_the_very_next_answer_with_one_entry_each() {
+    let server = InProcess::start().await;
+    let (brand, token) = onboard(&server.url, server.dir.path(), SCOPE, &[]).await;
+    let first = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(first.status(), 200);
+    let first_seq = receipt(&first);
+    assert_eq!(first.json::<Value>().await.unwrap()["fields"]["home.country"]["value"], "FR");
+
+    // The owner changes the profile from another process; what the server keeps is now old, and
+    // the next answer is made from it first, then found stale when its entry is committed.
+    server.owner(&["profile", "set", "home.country", "DE"]);
+    let second = brand.read(&token, "recommend-products", "home.country").await;
+    assert_eq!(second.status(), 200);
+    assert_eq!(receipt(&second), first_seq + 1, "no entry for the answer made from the old state");
+    assert_eq!(second.json::<Value>().await.unwrap()["fields"]["home.country"]["value"], "DE");
+
+    // The same for a ranking: a pause between two requests refuses the very next one.
+    let grant_id =
+        serde_json::from_str::<Value>(&server.owner(&["grants", "list", "--json"])).unwrap()[0]["grant_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let ask = json!({"purpose": "recommend-products", "candidates": [{"id": "shoe", "topics": [323]}]});
+    let ranked = brand.post(&token, "/v1/answers", &ask).await;
+    assert_eq!(ranked.status(), 200);
+    assert_eq!(receipt(&ranked), first_seq + 2);
+    server.owner(&["grants", "pause", &grant_id]);
+    let res = brand.post(&token, "/v1/answers", &ask).await;
+    assert_eq!(res.status(), 401, "paused takes effect on the very next request");
+    assert!(!res.text().await.unwrap().contains("ranking"));
+    let entries = serde_json::from_str::<Value>(&server.owner(&["log", "list", "--json", "--limit", "10"]))
+        .unwrap()["entries"]
+        .clone();
+    let seqs: Vec<i64> = entries.as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs[..4], [first_seq + 3, first_seq + 2, first_seq + 1, first_seq], "one entry per answer");
+    assert_eq!(entries[0]["note"], "the grant is paused");
+    assert_eq!(entries[0]["outcome"], "refused");
+}
+
 /// Sends a raw request with exactly these header lines and returns the status code.
 fn raw_status(port: u16, headers: &str) -> u16 {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();

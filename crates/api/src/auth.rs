@@ -1,10 +1,20 @@
 //! The bearer extractor. A data handler cannot be written without it: it checks the token on
 //! every request (so pausing and revoking take effect at once) and logs a refusal for a known
 //! token that is no longer live before answering.
+//!
+//! A token live in what the read cache keeps is taken as authorized without reading the vault's
+//! state version for the request ([`ReadCache::authorize_kept`]): everything logged for it carries
+//! that version, and the log's commit confirms the version is still the vault's before the entry
+//! is written. If it moved (a pause, a revocation, a profile change, from any process), nothing is
+//! written and the handler answers again from the current state ([`BrandAuth::confirmed`]). So
+//! an answer is never made from a state older than its request, and the version is read once per
+//! commit instead of once per request.
+//!
+//! [`ReadCache::authorize_kept`]: butler_core::cache::ReadCache::authorize_kept
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{Uri, header};
 use butler_core::grants::{Authorized, TokenProblem};
 use butler_core::log::{AccessEntry, Outcome};
 
@@ -16,6 +26,12 @@ use crate::{ApiError, AppState};
 pub struct BrandAuth {
     pub auth: Authorized,
     pub origin: Option<String>,
+    /// The kept state version this authorization was assumed at, when the vault's version was
+    /// not read for it: what is logged for it is written only if the version still holds.
+    assumed: Option<i64>,
+    /// What authorizing again takes: the token and the request's address.
+    token: String,
+    uri: Uri,
 }
 
 impl std::ops::Deref for BrandAuth {
@@ -34,7 +50,7 @@ pub fn entry(
     purpose: Option<&str>,
     outcome: Outcome,
 ) -> AccessEntry {
-    let BrandAuth { auth, origin } = caller;
+    let BrandAuth { auth, origin, .. } = caller;
     AccessEntry {
         seq: 0,
         at,
@@ -55,23 +71,30 @@ pub fn entry(
     }
 }
 
+/// Logs an entry made for `caller`'s request; if its authorization was assumed from the kept
+/// state, the commit confirms that state first ([`ApiError::StateMoved`] if it moved).
+pub async fn log_for(state: &AppState, caller: &BrandAuth, entry: AccessEntry) -> Result<i64, ApiError> {
+    state.log_made_at(entry, caller.assumed).await
+}
+
 /// Logs a refusal for a known brand, then returns the error to send: the entry is committed
 /// before the refusal leaves, like any other answer.
 pub async fn refuse(
     state: &AppState,
+    caller: &BrandAuth,
     mut refused: AccessEntry,
     note: String,
     error: impl FnOnce(String) -> ApiError,
 ) -> ApiError {
     refused.note = Some(note.clone());
-    match state.log(refused).await {
+    match log_for(state, caller, refused).await {
         Ok(_) => error(note),
         Err(unavailable) => unavailable,
     }
 }
 
-fn query_purpose(parts: &Parts) -> Option<String> {
-    let query = parts.uri.query()?;
+fn query_purpose(uri: &Uri) -> Option<String> {
+    let query = uri.query()?;
     serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         .ok()?
         .into_iter()
@@ -98,22 +121,58 @@ impl FromRequestParts<AppState> for BrandAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts)?;
-        let now = state.now();
         let origin = parts.extensions.get::<WebOrigin>().map(|o| o.origin.clone());
-        let checked = state.read(move |v, cache| Ok(cache.authorize(v, &token, now)?)).await?;
-        match checked {
-            Ok(auth) => {
+        BrandAuth::check(state, token, origin, parts.uri.clone(), Check::First).await
+    }
+}
+
+/// How [`BrandAuth::check`] is to authorize.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// A request's first check: from the kept state if it holds a live grant for the token.
+    First,
+    /// Again, from the vault, for a request already counted against its grant's rate.
+    Again,
+}
+
+impl BrandAuth {
+    async fn check(
+        state: &AppState,
+        token: String,
+        origin: Option<String>,
+        uri: Uri,
+        how: Check,
+    ) -> Result<Self, ApiError> {
+        let now = state.now();
+        if how == Check::First {
+            let kept = state.read(|v, cache| Ok(cache.authorize_kept(v, &token, now))).await?;
+            // Only a plain yes is taken from the kept state; a refusal is always judged on the
+            // vault's current state.
+            if let Some(auth) = kept.filter(|a| origin.is_none() || a.grant.allowed_origin == origin) {
                 if let Some(retry_after) = state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
                     return Err(ApiError::TooManyRequests(retry_after));
                 }
-                let caller = BrandAuth { auth, origin };
+                return Ok(BrandAuth { assumed: auth.state_version, auth, origin, token, uri });
+            }
+        }
+        let counted = how == Check::Again;
+        let read_token = token.clone();
+        let checked = state.read(move |v, cache| Ok(cache.authorize(v, &read_token, now)?)).await?;
+        match checked {
+            Ok(auth) => {
+                if !counted
+                    && let Some(retry_after) = state.over_rate(&auth.grant.id, auth.grant.rate_per_minute)
+                {
+                    return Err(ApiError::TooManyRequests(retry_after));
+                }
+                let caller = BrandAuth { auth, origin, assumed: None, token, uri };
                 match &caller.origin {
                     Some(origin) if caller.grant.allowed_origin.as_ref() != Some(origin) => {
-                        let purpose = query_purpose(parts);
+                        let purpose = query_purpose(&caller.uri);
                         let refused =
-                            entry(&caller, now, parts.uri.path(), purpose.as_deref(), Outcome::Refused);
+                            entry(&caller, now, caller.uri.path(), purpose.as_deref(), Outcome::Refused);
                         let note = format!("the grant does not allow calls from the web origin {origin}");
-                        Err(refuse(state, refused, note, ApiError::forbidden).await)
+                        Err(refuse(state, &caller, refused, note, ApiError::forbidden).await)
                     }
                     _ => Ok(caller),
                 }
@@ -122,14 +181,28 @@ impl FromRequestParts<AppState> for BrandAuth {
             Err(TokenProblem::NotLive { auth, reason }) => {
                 // A dead token's requests count against its grant's rate too: past it they are
                 // answered 429 without a log entry, so a revoked brand cannot flood the log.
-                if let Some(retry_after) = state.over_rate(&auth.grant.id, auth.grant.rate_per_minute) {
+                if !counted
+                    && let Some(retry_after) = state.over_rate(&auth.grant.id, auth.grant.rate_per_minute)
+                {
                     return Err(ApiError::TooManyRequests(retry_after));
                 }
-                let purpose = query_purpose(parts);
-                let caller = BrandAuth { auth: *auth, origin };
-                let refused = entry(&caller, now, parts.uri.path(), purpose.as_deref(), Outcome::Refused);
-                Err(refuse(state, refused, reason.to_owned(), ApiError::invalid_token).await)
+                let purpose = query_purpose(&uri);
+                let caller = BrandAuth { auth: *auth, origin, assumed: None, token, uri };
+                let refused = entry(&caller, now, caller.uri.path(), purpose.as_deref(), Outcome::Refused);
+                Err(refuse(state, &caller, refused, reason.to_owned(), ApiError::invalid_token).await)
             }
         }
+    }
+
+    /// This authorization as of the vault's current state: itself if it was not assumed from
+    /// the kept state or the vault's version has not moved since, else authorized again from the
+    /// vault (a refusal then logged and returned like any other).
+    pub async fn confirmed(self, state: &AppState) -> Result<Self, ApiError> {
+        let Some(version) = self.assumed else { return Ok(self) };
+        let current = state.read(|v, _| Ok(v.state_version()?)).await?;
+        if current == version {
+            return Ok(Self { assumed: None, ..self });
+        }
+        Self::check(state, self.token, self.origin, self.uri, Check::Again).await
     }
 }

@@ -10,7 +10,7 @@ use butler_core::access::{Purpose, mode_name};
 use butler_core::catalog::{Field, Sensitivity};
 use butler_core::log::{self, Outcome};
 
-use crate::auth::{BrandAuth, entry, refuse};
+use crate::auth::{BrandAuth, entry, log_for, refuse};
 use crate::oauth::JsonBody;
 use crate::schema::{BodyErrors, DataErrors};
 use crate::{ApiError, AppState};
@@ -89,7 +89,7 @@ async fn check_purpose(
     };
     let mut refused = entry(auth, state.now(), endpoint, purpose, Outcome::Refused);
     refused.asked = asked.to_vec();
-    Err(refuse(state, refused, refusal, ApiError::insufficient_scope).await)
+    Err(refuse(state, auth, refused, refusal, ApiError::insufficient_scope).await)
 }
 
 fn with_receipt(mut res: Response, seq: i64) -> Response {
@@ -111,6 +111,18 @@ pub async fn read_profile(
     query: Result<Query<ProfileQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    match profile_answer(&state, &auth, &query).await {
+        // Made from a kept state that has since moved: nothing was logged or sent; answer again.
+        Err(ApiError::StateMoved) => profile_answer(&state, &auth.confirmed(&state).await?, &query).await,
+        answered => answered,
+    }
+}
+
+async fn profile_answer(
+    state: &AppState,
+    auth: &BrandAuth,
+    query: &ProfileQuery,
+) -> Result<Response, ApiError> {
     let endpoint = "/v1/profile";
     let asked: Vec<String> = query
         .fields
@@ -123,7 +135,7 @@ pub async fn read_profile(
         .collect();
     // Raw or coarse values, never for `measure` (aggregate answers only).
     let purpose =
-        check_purpose(&state, &auth, endpoint, query.purpose.as_deref(), &NOT_MEASURE, &asked).await?;
+        check_purpose(state, auth, endpoint, query.purpose.as_deref(), &NOT_MEASURE, &asked).await?;
     if asked.is_empty() {
         return Err(ApiError::bad_request("name the fields to read: `fields=birth_date,home.country`"));
     }
@@ -133,13 +145,13 @@ pub async fn read_profile(
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let disclosure =
-        state.read(|v, cache| Ok(cache.profile_for(v, &auth)?.disclose(&auth.grant, &asked, today))).await?;
-    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), disclosure.outcome());
+        state.read(|v, cache| Ok(cache.profile_for(v, auth)?.disclose(&auth.grant, &asked, today))).await?;
+    let mut record = entry(auth, now, endpoint, Some(purpose.name()), disclosure.outcome());
     record.asked = asked;
     record.disclosed = disclosure.disclosed_fields();
     record.withheld.clone_from(&disclosure.withheld);
     // Committed before anything is sent; if it cannot be, nothing is.
-    let seq = state.log(record).await?;
+    let seq = log_for(state, auth, record).await?;
     let fields = disclosure
         .values
         .into_iter()
@@ -172,7 +184,7 @@ async fn require_field(
     refused.asked = vec![field.name().to_owned()];
     refused.withheld =
         vec![log::WithheldField { field: field.name().to_owned(), reason: log::WithheldReason::NotGranted }];
-    Err(refuse(state, refused, refusal, ApiError::insufficient_scope).await)
+    Err(refuse(state, auth, refused, refusal, ApiError::insufficient_scope).await)
 }
 
 /// Ranks a brand's candidates against the owner's interests; the interests never leave.
@@ -187,25 +199,37 @@ pub async fn answers(
     auth: BrandAuth,
     JsonBody(body): JsonBody<AnswersRequest>,
 ) -> Result<Response, ApiError> {
+    match ranking_answer(&state, &auth, &body).await {
+        // Made from a kept state that has since moved: nothing was logged or sent; answer again.
+        Err(ApiError::StateMoved) => ranking_answer(&state, &auth.confirmed(&state).await?, &body).await,
+        answered => answered,
+    }
+}
+
+async fn ranking_answer(
+    state: &AppState,
+    auth: &BrandAuth,
+    body: &AnswersRequest,
+) -> Result<Response, ApiError> {
     let endpoint = "/v1/answers";
     let served = [Purpose::RecommendProducts, Purpose::PersonalizeContent, Purpose::PersonalizeOffers];
-    let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &served, &[]).await?;
-    require_field(&state, &auth, endpoint, purpose, Field::Interests).await?;
+    let purpose = check_purpose(state, auth, endpoint, Some(&body.purpose), &served, &[]).await?;
+    require_field(state, auth, endpoint, purpose, Field::Interests).await?;
     butler_core::answers::validate(&body.candidates).map_err(|e| ApiError::bad_request(e.0))?;
     let now = state.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let with_prefs = auth.grant.spec.fields.contains_key(&Field::OfferPreferences);
     let ranking = state
-        .read(|v, cache| Ok(cache.profile_for(v, &auth)?.rank(&body.candidates, with_prefs, today)))
+        .read(|v, cache| Ok(cache.profile_for(v, auth)?.rank(&body.candidates, with_prefs, today)))
         .await?;
-    let mut record = entry(&auth, now, endpoint, Some(purpose.name()), Outcome::Disclosed);
+    let mut record = entry(auth, now, endpoint, Some(purpose.name()), Outcome::Disclosed);
     record.asked = vec![Field::Interests.name().to_owned()];
     record.disclosed = vec![log::DisclosedField {
         field: Field::Interests.name().to_owned(),
         mode: butler_core::Mode::Answer,
     }];
     record.note = Some(format!("ranked {} candidates", ranking.len()));
-    let seq = state.log(record).await?;
+    let seq = log_for(state, auth, record).await?;
     let body = AnswersResponse { receipt: log::receipt(seq), purpose: purpose.name().to_owned(), ranking };
     Ok(with_receipt(Json(body).into_response(), seq))
 }
@@ -222,6 +246,8 @@ pub async fn offers(
     auth: BrandAuth,
     JsonBody(body): JsonBody<OfferRequest>,
 ) -> Result<Response, ApiError> {
+    // What follows keeps or spends something before it logs: it works on the current state.
+    let auth = auth.confirmed(&state).await?;
     let endpoint = "/v1/offers";
     let purpose =
         check_purpose(&state, &auth, endpoint, Some(&body.purpose), &[Purpose::Contact], &[]).await?;
@@ -267,6 +293,8 @@ pub async fn signals(
     auth: BrandAuth,
     JsonBody(body): JsonBody<SignalRequest>,
 ) -> Result<Response, ApiError> {
+    // What follows keeps or spends something before it logs: it works on the current state.
+    let auth = auth.confirmed(&state).await?;
     let endpoint = "/v1/signals";
     let purpose = check_purpose(&state, &auth, endpoint, Some(&body.purpose), &NOT_MEASURE, &[]).await?;
     let signal = body;
@@ -303,6 +331,8 @@ pub async fn measure(
     auth: BrandAuth,
     JsonBody(body): JsonBody<MeasureRequest>,
 ) -> Result<Response, ApiError> {
+    // What follows keeps or spends something before it logs: it works on the current state.
+    let auth = auth.confirmed(&state).await?;
     let endpoint = "/v1/measure";
     let purpose =
         check_purpose(&state, &auth, endpoint, Some(&body.purpose), &[Purpose::Measure], &[]).await?;
@@ -336,7 +366,7 @@ pub async fn measure(
                 "the privacy budget for this period is spent (epsilon {spent:.2} of {budget:.2}); \
                  measurement answers resume on {next_period}"
             );
-            return Err(refuse(&state, record, note, ApiError::forbidden).await);
+            return Err(refuse(&state, &auth, record, note, ApiError::forbidden).await);
         }
         MeasureOutcome::Answered(measured) => measured,
     };

@@ -16,6 +16,10 @@ pub enum ApiError {
     Bearer { status: StatusCode, error: &'static str, description: String },
     /// The vault is locked, or the access log could not be written: nothing is disclosed.
     Unavailable(String),
+    /// The vault's state moved after the kept state an answer was made from, so its log entry was
+    /// not written: the handler answers again from the current state
+    /// ([`crate::auth::BrandAuth::confirmed`]). Sent only if a handler did not, as a 503.
+    StateMoved,
     /// A grant's rate is exceeded; try again after this many seconds.
     TooManyRequests(u64),
     /// A failure inside Butler; the detail is logged only.
@@ -103,6 +107,9 @@ impl IntoResponse for ApiError {
                     res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
                 }
                 res
+            }
+            ApiError::StateMoved => {
+                ApiError::Unavailable("an answer was made from a state since changed".into()).into_response()
             }
             ApiError::Unavailable(detail) => {
                 tracing::warn!(%detail, "refusing to disclose");

@@ -30,7 +30,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use butler_core::Vault;
 use butler_core::cache::ReadCache;
-use butler_core::log::{AccessEntry, LogWriter};
+use butler_core::log::{AccessEntry, LogWriter, NotLogged};
 use jiff::Timestamp;
 use tokio::net::TcpListener;
 
@@ -167,18 +167,30 @@ impl AppState {
     /// Appends an access-log entry and waits until it is committed. If it cannot be, the request
     /// fails closed: 503, nothing disclosed.
     pub async fn log(&self, entry: AccessEntry) -> Result<i64, ApiError> {
+        self.log_made_at(entry, None).await
+    }
+
+    /// Like [`AppState::log`], for an entry whose answer was made from the state kept at
+    /// `made_at` without reading the vault's version: the commit writes it only if that version
+    /// still holds, else [`ApiError::StateMoved`] (see [`butler_core::log::LogWriter::submit`]).
+    pub async fn log_made_at(&self, entry: AccessEntry, made_at: Option<i64>) -> Result<i64, ApiError> {
         let (reply, committed) = tokio::sync::oneshot::channel();
         let unavailable = |e: String| ApiError::Unavailable(format!("access log: {e}"));
         self.engine()?
             .log
             .submit(
                 entry,
+                made_at,
                 Box::new(move |result| {
                     let _ = reply.send(result);
                 }),
             )
             .map_err(|e| unavailable(e.to_string()))?;
-        committed.await.map_err(|_| unavailable("the writer stopped".into()))?.map_err(unavailable)
+        match committed.await.map_err(|_| unavailable("the writer stopped".into()))? {
+            Ok(seq) => Ok(seq),
+            Err(NotLogged::StateMoved) => Err(ApiError::StateMoved),
+            Err(NotLogged::Failed(e)) => Err(unavailable(e)),
+        }
     }
 
     /// Keeps something a brand sent (an offer, a suggestion) on the main connection, then logs

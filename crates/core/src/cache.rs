@@ -87,6 +87,24 @@ impl ReadCache {
         Ok(at_version(holder.judge(now), version))
     }
 
+    /// Checks a bearer token against what is kept, without reading the vault: the authorization
+    /// if the token is kept and live at the kept state version (given in its `state_version`),
+    /// else `None`, and then [`ReadCache::authorize`] decides. The kept version may be older than
+    /// the request, so an answer made with it must be logged through
+    /// [`LogWriter::submit`](crate::log::LogWriter::submit) with that version: the commit
+    /// confirms it, or refuses the entry for the answer to be made again.
+    pub fn authorize_kept(&self, vault: &Vault, token: &str, now: Timestamp) -> Option<Authorized> {
+        if !token_well_formed(token) {
+            return None;
+        }
+        let slot = vault.token_slot(token);
+        let (holder, version) = {
+            let kept = self.kept();
+            (kept.tokens.get(&slot).cloned()?, kept.version?)
+        };
+        at_version(holder.judge(now), version).ok()
+    }
+
     /// The profile as [`ReadCache::profile`] gives it, for a request whose token was checked at
     /// `auth`'s state version: if the profile kept is the one of that version, it is returned
     /// without reading the version again (one read of the vault per request, not two, and the
@@ -166,6 +184,28 @@ mod tests {
         assert!(after > before, "a profile change moves the version");
         token(&other);
         assert!(vault.state_version().unwrap() > after, "a brand, grant and token move the version");
+    }
+
+    #[test]
+    fn a_token_is_authorized_from_the_kept_state_only_once_it_was_read_and_at_that_version() {
+        let (_dir, vault) = vault();
+        let (token, grant_id) = token(&vault);
+        let cache = ReadCache::new();
+        let now = Timestamp::now();
+        assert!(cache.authorize_kept(&vault, &token, now).is_none(), "nothing kept yet");
+        let read = cache.authorize(&vault, &token, now).unwrap().unwrap();
+        let kept = cache.authorize_kept(&vault, &token, now).expect("kept after a read");
+        assert_eq!(kept.grant.id, grant_id);
+        assert_eq!(kept.state_version, read.state_version);
+        assert!(cache.authorize_kept(&vault, "not a token", now).is_none());
+        // A revocation from another connection: the kept state does not know it, and says which
+        // version it answers for, older than the vault's; the log's commit refuses that version.
+        vault.reopen().unwrap().set_grant_status(&grant_id, crate::grants::GrantStatus::Revoked).unwrap();
+        let stale = cache.authorize_kept(&vault, &token, now).expect("still kept");
+        assert!(stale.state_version < Some(vault.state_version().unwrap()));
+        // Reading the vault again replaces what was kept: the revocation now refuses.
+        assert!(cache.authorize(&vault, &token, now).unwrap().is_err());
+        assert!(cache.authorize_kept(&vault, &token, now).is_none());
     }
 
     fn token(vault: &Vault) -> (String, String) {

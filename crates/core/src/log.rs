@@ -174,19 +174,29 @@ impl Vault {
     /// all of them or none. Each entry is chained to the one before it, and the checkpoint
     /// (count and head) moves in the same transaction.
     pub fn append_batch(&self, entries: Vec<AccessEntry>) -> Result<Vec<i64>> {
-        let records = entries.into_iter().map(EntryRecord::new).collect();
+        let records = entries.into_iter().map(|e| EntryRecord::new(e, None)).collect();
         let (seqs, facts) = self.append_records(records)?;
         // The index is derived: if it cannot be written now, the next query catches up.
         let _ = self.index_facts(facts);
-        Ok(seqs)
+        Ok(seqs.into_iter().flatten().collect())
     }
 
     /// Appends and commits entries; returns their positions and what the index is to hold of
-    /// them (written afterwards, outside this transaction).
-    fn append_records(&self, records: Vec<EntryRecord>) -> Result<(Vec<i64>, Indexable)> {
+    /// them (written afterwards, outside this transaction). An entry made at a state version
+    /// (see [`LogWriter::submit`]) is appended only if that version is still the vault's when
+    /// this transaction holds the write lock; otherwise its position is `None` and nothing of it
+    /// is written.
+    fn append_records(&self, records: Vec<EntryRecord>) -> Result<(Vec<Option<i64>>, Indexable)> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        // Read inside the write transaction, so after every request of the batch arrived: an
+        // answer made from the state kept in memory stands only if no change has been
+        // committed since, from this process or any other.
+        let current =
+            if records.iter().any(|r| r.made_at.is_some()) { Some(self.state_version()?) } else { None };
+        let (records, stale): (Vec<_>, Vec<_>) =
+            records.into_iter().enumerate().partition(|(_, r)| r.made_at.is_none() || r.made_at == current);
         let mut checkpoint = self.checkpoint()?;
-        let mut seqs = Vec::with_capacity(records.len());
+        let mut seqs = vec![None; records.len() + stale.len()];
         let mut indexed = Vec::with_capacity(records.len());
         {
             let mut insert =
@@ -194,15 +204,17 @@ impl Vault {
             // Positions follow the checkpoint's head, never reusing one: after entries were cut
             // from the end, the next one leaves a gap that `verify_log` names.
             let first = checkpoint.head_seq + 1;
-            let values: Vec<_> =
-                (first..).zip(&records).map(|(seq, record)| (place(seq), record.json.as_slice())).collect();
+            let values: Vec<_> = (first..)
+                .zip(&records)
+                .map(|(seq, (_, record))| (place(seq), record.json.as_slice()))
+                .collect();
             let sealed_all = self.keys.seal_each(&values)?;
-            for ((record, sealed), seq) in records.into_iter().zip(sealed_all).zip(first..) {
+            for (((at, record), sealed), seq) in records.into_iter().zip(sealed_all).zip(first..) {
                 let link = self.keys.chain_link(&checkpoint.head_link, seq, &sealed);
                 insert.execute(params![seq, sealed, link.as_slice()])?;
                 checkpoint =
                     Checkpoint { count: checkpoint.count + 1, head_seq: seq, head_link: link.to_vec() };
-                seqs.push(seq);
+                seqs[at] = Some(seq);
                 indexed.push((seq, record.facts));
             }
         }
@@ -412,21 +424,44 @@ impl Vault {
 struct EntryRecord {
     json: zeroize::Zeroizing<Vec<u8>>,
     facts: IndexFacts,
+    /// The state version the entry's answer was made at, when the commit is to confirm it.
+    made_at: Option<i64>,
 }
 
 impl EntryRecord {
-    fn new(mut entry: AccessEntry) -> Self {
+    fn new(mut entry: AccessEntry, made_at: Option<i64>) -> Self {
         entry.seq = 0;
         let facts = IndexFacts::of(&entry);
-        Self { json: zeroize::Zeroizing::new(serde_json::to_vec(&entry).expect("entries serialize")), facts }
+        let json = zeroize::Zeroizing::new(serde_json::to_vec(&entry).expect("entries serialize"));
+        Self { json, facts, made_at }
     }
 }
 
 /// Committed entries' positions with what the log's index is to hold of each.
 type Indexable = Vec<(i64, IndexFacts)>;
 
-/// Called with the entry's sequence number once its commit is done, or with the error.
-pub type Reply = Box<dyn FnOnce(Result<i64, String>) + Send>;
+/// Called with the entry's sequence number once its commit is done, or with why it was not
+/// written.
+pub type Reply = Box<dyn FnOnce(std::result::Result<i64, NotLogged>) + Send>;
+
+/// Why a submitted entry was not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotLogged {
+    /// The vault's state moved after the version the entry's answer was made at: the answer is
+    /// to be made again from the current state, and logged then.
+    StateMoved,
+    /// The log could not be written.
+    Failed(String),
+}
+
+impl std::fmt::Display for NotLogged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotLogged::StateMoved => f.write_str("the vault's state moved since the answer was made"),
+            NotLogged::Failed(e) => f.write_str(e),
+        }
+    }
+}
 
 /// Commits a batch and answers each of its callers; returns what the index is to hold of it.
 fn commit(vault: &Vault, batch: Vec<(EntryRecord, Reply)>) -> Option<Indexable> {
@@ -434,13 +469,13 @@ fn commit(vault: &Vault, batch: Vec<(EntryRecord, Reply)>) -> Option<Indexable> 
     match vault.append_records(records) {
         Ok((seqs, facts)) => {
             for (reply, seq) in replies.into_iter().zip(seqs) {
-                reply(Ok(seq));
+                reply(seq.ok_or(NotLogged::StateMoved));
             }
             Some(facts)
         }
         Err(e) => {
             for reply in replies {
-                reply(Err(e.to_string()));
+                reply(Err(NotLogged::Failed(e.to_string())));
             }
             None
         }
@@ -527,9 +562,17 @@ impl LogWriter {
 
     /// Queues an entry; `reply` is called once it is committed (or could not be). The entry is
     /// encoded here, on the caller's thread, so the writer's thread only seals, chains and stores.
-    pub fn submit(&self, entry: AccessEntry, reply: Reply) -> Result<()> {
+    ///
+    /// `made_at` is for an answer made from state kept in memory at that version, without
+    /// reading the vault's version for this request (see
+    /// [`ReadCache::authorize_kept`](crate::cache::ReadCache::authorize_kept)): the commit then
+    /// confirms the version under its write lock, after the request arrived, and writes the
+    /// entry only if it has not moved; otherwise the reply is [`NotLogged::StateMoved`] and
+    /// nothing is written. So an answer is never made from a state older than the request, while
+    /// the version is read once per commit rather than once per request.
+    pub fn submit(&self, entry: AccessEntry, made_at: Option<i64>, reply: Reply) -> Result<()> {
         self.jobs
-            .send((EntryRecord::new(entry), reply))
+            .send((EntryRecord::new(entry, made_at), reply))
             .map_err(|_| Error::Damaged("the access log writer has stopped".into()))
     }
 
@@ -538,6 +581,7 @@ impl LogWriter {
         let (reply, answer) = mpsc::sync_channel(1);
         self.submit(
             entry,
+            None,
             Box::new(move |result| {
                 let _ = reply.send(result);
             }),
@@ -574,6 +618,71 @@ mod tests {
             measure: None,
             agreement: None,
         }
+    }
+
+    /// Submits an entry and waits for its commit.
+    fn submitted(writer: &LogWriter, n: usize, made_at: Option<i64>) -> std::result::Result<i64, NotLogged> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        writer
+            .submit(
+                entry(n),
+                made_at,
+                Box::new(move |result| {
+                    let _ = reply.send(result);
+                }),
+            )
+            .unwrap();
+        answer.recv().unwrap()
+    }
+
+    fn notes(vault: &Vault) -> Vec<String> {
+        let mut entries = vault.access_log(100).unwrap();
+        entries.reverse();
+        entries.into_iter().map(|e| format!("{} {}", e.seq, e.note.unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn an_entry_made_at_a_state_version_that_moved_is_not_written() {
+        let (_dir, vault) = crate::testing::vault();
+        let writer = LogWriter::start(vault.reopen().unwrap()).unwrap();
+        let before = vault.state_version().unwrap();
+        assert_eq!(submitted(&writer, 0, Some(before)), Ok(1), "the version holds: written");
+        // A change committed on another connection, as the `butler` command would.
+        let field = crate::catalog::Field::HomeCountry;
+        vault.set_field(field, &field.parse("FR").unwrap()).unwrap();
+        assert_eq!(submitted(&writer, 1, Some(before)), Err(NotLogged::StateMoved));
+        assert_eq!(submitted(&writer, 2, None), Ok(2), "an entry made on the current state is not checked");
+        let after = vault.state_version().unwrap();
+        assert_eq!(submitted(&writer, 3, Some(after)), Ok(3));
+        drop(writer);
+        assert_eq!(notes(&vault), ["1 entry 0", "2 entry 2", "3 entry 3"], "nothing of the refused entry");
+        assert_eq!(vault.verify_log(|_| {}).unwrap(), Ok(3));
+    }
+
+    #[test]
+    fn one_commit_writes_its_current_entries_and_leaves_out_the_stale_ones() {
+        let (_dir, vault) = crate::testing::vault();
+        let now = vault.state_version().unwrap();
+        let records = vec![
+            EntryRecord::new(entry(0), Some(now)),
+            EntryRecord::new(entry(1), Some(now - 1)),
+            EntryRecord::new(entry(2), None),
+            EntryRecord::new(entry(3), Some(now + 1)),
+            EntryRecord::new(entry(4), Some(now)),
+        ];
+        let (seqs, facts) = vault.append_records(records).unwrap();
+        assert_eq!(seqs, [Some(1), None, Some(2), None, Some(3)]);
+        assert_eq!(
+            facts.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+            [1, 2, 3],
+            "only what was written is indexed"
+        );
+        assert_eq!(notes(&vault), ["1 entry 0", "2 entry 2", "3 entry 4"]);
+        assert_eq!(
+            vault.verify_log(|_| {}).unwrap(),
+            Ok(3),
+            "the chain runs through the written entries only"
+        );
     }
 
     #[test]
