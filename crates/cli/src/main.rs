@@ -245,6 +245,13 @@ enum PrefsCommand {
     Reset,
 }
 
+/// jemalloc rather than the system's allocator: `butler serve` makes and drops many small buffers
+/// per request, and glibc's allocator took about a sixth of the request threads' time there
+/// (BENCHMARKS.md, "Brand API"). Allocations as large as the unlock's key derivation still go
+/// back to the system as soon as they are freed.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
