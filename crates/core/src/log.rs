@@ -487,11 +487,9 @@ fn commit(vault: &Vault, batch: Vec<(EntryRecord, Reply)>) -> Option<Indexable> 
 /// sequence number only after the commit that holds its entry, so a reply never leaves before its
 /// entry is durable, while many requests share one fsync.
 ///
-/// SQLite's automatic checkpoint runs on this connection after a commit that leaves the WAL past
-/// 1,000 pages. Between two commits of this one thread no frame can arrive, so the checkpoint
-/// finishes and the next commit starts the WAL over: the WAL stays small under any load. (A
-/// checkpointer on another connection could never finish under steady load, and stalls the
-/// disk's flushes no less.)
+/// Once the WAL passes 1,000 pages, a third thread copies it into the database while the writer
+/// goes on committing, and the writer copies the rest between two of its commits; its next commit
+/// starts the WAL over, so the WAL stays small under any load (see `Checkpoints`).
 ///
 /// What the owner's queries need (the log's index) is written by a second thread, into the index's
 /// own database file, after the commit and off the request path: it batches whatever the commits
@@ -506,6 +504,79 @@ type Job = (EntryRecord, Reply);
 
 /// The most entries one commit takes.
 const MAX_BATCH: usize = 512;
+
+/// How many WAL frames (pages) the log's commits leave before they are copied into the database.
+const CHECKPOINT_FRAMES: i32 = 1000;
+
+/// The WAL of the log writer's connection, moved into the database file beside its commits.
+///
+/// Copying a thousand frames into the database and flushing it takes a few milliseconds; done by
+/// the writer between two commits (SQLite's automatic checkpoint), that stalled every request
+/// waiting meanwhile, many times a second under load. So a second thread, on its own
+/// connection, copies the bulk while the writer goes on committing; then the writer copies the
+/// few frames its commits added meanwhile, itself, between two commits. Only then is every frame
+/// in the database before the writer's next commit, which starts the WAL over: it stays small
+/// under any load. (A checkpoint on another connection alone never catches up with a writer
+/// that commits without pause, and the WAL would grow without end.)
+struct Checkpoints {
+    /// Frames in the WAL after the writer's last commit (SQLite's WAL hook sets it).
+    frames: std::sync::Arc<std::sync::atomic::AtomicI32>,
+    /// Asks the checkpoint thread for a copy of the bulk.
+    ask: mpsc::Sender<()>,
+    /// Told when that copy is done.
+    done: mpsc::Receiver<()>,
+    /// Whether the thread is copying now.
+    copying: bool,
+}
+
+impl Checkpoints {
+    fn start(vault: &Vault) -> Result<Self> {
+        let copier = vault.reopen()?;
+        let (ask, asked) = mpsc::channel::<()>();
+        let (tell, done) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("butler-log-checkpoint".into())
+            .spawn(move || {
+                // Ends with the writer's thread. A checkpoint that fails leaves the frames to
+                // the writer's own, after it.
+                while asked.recv().is_ok() {
+                    let _ =
+                        copier.conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE);
+                    if tell.send(()).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Damaged(format!("the log checkpoint thread cannot start: {e}")))?;
+        Ok(Self { frames: std::sync::Arc::default(), ask, done, copying: false })
+    }
+
+    /// Takes over the checkpoints of the writer's connection from SQLite's automatic ones.
+    fn watch(&self, vault: &mut Vault) -> Result<()> {
+        let frames = std::sync::Arc::clone(&self.frames);
+        // Setting the hook replaces the automatic checkpoint, which is itself a WAL hook.
+        vault.conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+            frames.store(pages, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }))?;
+        Ok(())
+    }
+
+    /// Between two of the writer's commits: asks for the bulk to be copied once the WAL is long
+    /// enough, and copies what is left once the bulk is done.
+    fn after_commit(&mut self, vault: &Vault) {
+        if self.copying {
+            if self.done.try_recv().is_ok() {
+                self.copying = false;
+                // Best effort: what is not copied now is copied with the next bulk.
+                let _ = vault.conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE);
+                self.frames.store(0, std::sync::atomic::Ordering::Relaxed);
+            }
+        } else if self.frames.load(std::sync::atomic::Ordering::Relaxed) >= CHECKPOINT_FRAMES {
+            self.copying = self.ask.send(()).is_ok();
+        }
+    }
+}
 
 /// How long the indexer gathers committed entries before writing them. Queries never wait for
 /// it: they index what it has not written yet themselves.
@@ -538,7 +609,10 @@ impl LogWriter {
                 }
             })
             .map_err(|e| Error::Damaged(format!("the log index thread cannot start: {e}")))?;
+        let mut checkpoints = Checkpoints::start(&vault)?;
         let (jobs, queue) = mpsc::channel::<Job>();
+        let mut vault = vault;
+        checkpoints.watch(&mut vault)?;
         std::thread::Builder::new()
             .name("butler-log-writer".into())
             .spawn(move || {
@@ -554,6 +628,7 @@ impl LogWriter {
                     if let Some(facts) = commit(&vault, batch) {
                         let _ = to_index.send(facts);
                     }
+                    checkpoints.after_commit(&vault);
                 }
             })
             .map_err(|e| Error::Damaged(format!("the log writer thread cannot start: {e}")))?;
@@ -768,6 +843,37 @@ mod tests {
             .unwrap();
         assert!(pages < 2000, "the WAL holds {pages} pages");
         assert_eq!(vault.verify_log(|_| {}).unwrap(), Ok(4000));
+    }
+
+    #[test]
+    fn the_wal_stays_small_while_the_writer_never_pauses() {
+        let (_dir, vault) = crate::testing::vault();
+        let writer = Arc::new(LogWriter::start(vault.reopen().unwrap()).unwrap());
+        // Eight callers at once keep the writer committing without a pause between commits,
+        // so the WAL can start over only if its checkpoints catch up with it.
+        let callers: Vec<_> = (0..8)
+            .map(|t| {
+                let writer = Arc::clone(&writer);
+                std::thread::spawn(move || {
+                    for n in 0..1500 {
+                        writer.append(entry(t * 10_000 + n)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut longest = 0;
+        while callers.iter().any(|c| !c.is_finished()) {
+            longest = longest
+                .max(std::fs::metadata(format!("{}-wal", vault.path().display())).map_or(0, |m| m.len()));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        for caller in callers {
+            caller.join().unwrap();
+        }
+        // A thousand frames are allowed before a checkpoint, plus what commits add while it runs.
+        let frame = 4096 + 24;
+        assert!(longest < 3000 * frame, "the WAL reached {} frames", longest / frame);
+        assert_eq!(vault.verify_log(|_| {}).unwrap(), Ok(12_000));
     }
 
     #[test]
