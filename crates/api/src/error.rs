@@ -18,7 +18,7 @@ pub enum ApiError {
     Unavailable(String),
     /// The vault's state moved after the kept state an answer was made from, so its log entry was
     /// not written: the handler answers again from the current state
-    /// ([`crate::auth::BrandAuth::confirmed`]). Sent only if a handler did not, as a 503.
+    /// (`BrandAuth::confirmed`). Sent only if a handler did not, as a 503.
     StateMoved,
     /// A grant's rate is exceeded; try again after this many seconds.
     TooManyRequests(u64),
