@@ -2,9 +2,11 @@
 //! and committed durably *before* the response leaves. If the entry cannot be written, nothing is
 //! disclosed: the caller answers 503 instead.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, mpsc};
 
 use jiff::Timestamp;
+use rusqlite::wal::CheckpointMode;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -520,7 +522,7 @@ const CHECKPOINT_FRAMES: i32 = 1000;
 /// that commits without pause, and the WAL would grow without end.)
 struct Checkpoints {
     /// Frames in the WAL after the writer's last commit (SQLite's WAL hook sets it).
-    frames: std::sync::Arc<std::sync::atomic::AtomicI32>,
+    frames: Arc<AtomicI32>,
     /// Asks the checkpoint thread for a copy of the bulk.
     ask: mpsc::Sender<()>,
     /// Told when that copy is done.
@@ -530,7 +532,9 @@ struct Checkpoints {
 }
 
 impl Checkpoints {
-    fn start(vault: &Vault) -> Result<Self> {
+    /// Starts the checkpoint thread, and takes over the checkpoints of the writer's connection
+    /// from SQLite's automatic ones.
+    fn start(vault: &mut Vault) -> Result<Self> {
         let copier = vault.reopen()?;
         let (ask, asked) = mpsc::channel::<()>();
         let (tell, done) = mpsc::channel::<()>();
@@ -540,26 +544,21 @@ impl Checkpoints {
                 // Ends with the writer's thread. A checkpoint that fails leaves the frames to
                 // the writer's own, after it.
                 while asked.recv().is_ok() {
-                    let _ =
-                        copier.conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE);
+                    let _ = copier.conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE);
                     if tell.send(()).is_err() {
                         break;
                     }
                 }
             })
             .map_err(|e| Error::Damaged(format!("the log checkpoint thread cannot start: {e}")))?;
-        Ok(Self { frames: std::sync::Arc::default(), ask, done, copying: false })
-    }
-
-    /// Takes over the checkpoints of the writer's connection from SQLite's automatic ones.
-    fn watch(&self, vault: &mut Vault) -> Result<()> {
-        let frames = std::sync::Arc::clone(&self.frames);
+        let frames = Arc::<AtomicI32>::default();
+        let counted = Arc::clone(&frames);
         // Setting the hook replaces the automatic checkpoint, which is itself a WAL hook.
         vault.conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
-            frames.store(pages, std::sync::atomic::Ordering::Relaxed);
+            counted.store(pages, Ordering::Relaxed);
             Ok(())
         }))?;
-        Ok(())
+        Ok(Self { frames, ask, done, copying: false })
     }
 
     /// Between two of the writer's commits: asks for the bulk to be copied once the WAL is long
@@ -569,10 +568,9 @@ impl Checkpoints {
             if self.done.try_recv().is_ok() {
                 self.copying = false;
                 // Best effort: what is not copied now is copied with the next bulk.
-                let _ = vault.conn.wal_checkpoint_v2(None::<&str>, rusqlite::wal::CheckpointMode::PASSIVE);
-                self.frames.store(0, std::sync::atomic::Ordering::Relaxed);
+                let _ = vault.conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE);
             }
-        } else if self.frames.load(std::sync::atomic::Ordering::Relaxed) >= CHECKPOINT_FRAMES {
+        } else if self.frames.load(Ordering::Relaxed) >= CHECKPOINT_FRAMES {
             self.copying = self.ask.send(()).is_ok();
         }
     }
@@ -609,10 +607,9 @@ impl LogWriter {
                 }
             })
             .map_err(|e| Error::Damaged(format!("the log index thread cannot start: {e}")))?;
-        let mut checkpoints = Checkpoints::start(&vault)?;
-        let (jobs, queue) = mpsc::channel::<Job>();
         let mut vault = vault;
-        checkpoints.watch(&mut vault)?;
+        let mut checkpoints = Checkpoints::start(&mut vault)?;
+        let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("butler-log-writer".into())
             .spawn(move || {
@@ -672,7 +669,6 @@ impl LogWriter {
 mod tests {
     use super::*;
     use crate::{KdfParams, Vault};
-    use std::sync::Arc;
 
     fn entry(n: usize) -> AccessEntry {
         AccessEntry {
